@@ -1,0 +1,39 @@
+//! Builds the guest once per test process and hands out the path of the
+//! release component. Tests never run against a stale component: the build is
+//! incremental, so when nothing changed it costs a second.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The workspace root (the component crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host-tests lives inside the workspace")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// `cargo build --target wasm32-wasip2 --release`, once, then the component's path.
+pub fn component_path() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        if let Some(prebuilt) = std::env::var_os("TRANSCRIPT_SNAPSHOT_WASM") {
+            return PathBuf::from(prebuilt);
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--target", "wasm32-wasip2", "--release", "-p", "transcript-snapshot"])
+            .current_dir(workspace_root())
+            .status()
+            .expect("run cargo to build the component");
+        assert!(status.success(), "building the component failed");
+        target_dir().join("wasm32-wasip2/release/transcript_snapshot.wasm")
+    })
+}

@@ -1,0 +1,177 @@
+//! Turns what the gateway or the host said into the outcome a caller sees.
+
+use crate::types::{
+    ClearOutcome, Cleared, Error, Stored, TimeoutKind, TransportError, TransportKind, WriteOutcome,
+};
+use alloc::format;
+use wasi::http::types::ErrorCode;
+
+/// What a hydrate response means before its body is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HydrateStatus {
+    /// 200: the body is the snapshot.
+    Snapshot,
+    /// 404: the gateway has none.
+    NoSnapshot,
+    Failed(Error),
+}
+
+pub fn hydrate_status(status: u16) -> HydrateStatus {
+    match status {
+        200 => HydrateStatus::Snapshot,
+        404 => HydrateStatus::NoSnapshot,
+        other => HydrateStatus::Failed(Error::HttpStatus(other)),
+    }
+}
+
+/// A write's response: 2xx stored, 409 already stored (benign), else failed.
+pub fn write_status(status: u16, bytes: u64) -> WriteOutcome {
+    match status {
+        200..=299 => WriteOutcome::Stored(Stored { bytes, status }),
+        409 => WriteOutcome::Duplicate,
+        other => WriteOutcome::Failed(Error::HttpStatus(other)),
+    }
+}
+
+/// Whether a clear's response means the gateway's copy is gone.
+pub fn clear_accepted(status: u16) -> bool {
+    (200..=299).contains(&status) || status == 404
+}
+
+/// A clear's response. `body` is the start of the response body, read only
+/// for an accepted status.
+pub fn clear_status(status: u16, body: &[u8]) -> ClearOutcome {
+    if clear_accepted(status) {
+        ClearOutcome::Cleared(Cleared {
+            status,
+            deleted: deleted_count(body),
+        })
+    } else {
+        ClearOutcome::Failed(Error::HttpStatus(status))
+    }
+}
+
+/// `n` from a `{"deleted": n}` body, if the body is that shape.
+pub fn deleted_count(body: &[u8]) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Deleted {
+        deleted: u64,
+    }
+    serde_json::from_slice::<Deleted>(body).ok().map(|d| d.deleted)
+}
+
+/// Where in the exchange a host error happened; decides which timeout it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Connecting, sending, and waiting for the response headers.
+    Request,
+    /// Reading the response body.
+    ResponseBody,
+}
+
+fn transport(kind: TransportKind, code: &ErrorCode) -> Error {
+    Error::Transport(TransportError {
+        kind,
+        detail: format!("{code:?}"),
+    })
+}
+
+/// Maps a wasi:http error code onto the component's error.
+pub fn from_http_error(code: &ErrorCode, phase: Phase) -> Error {
+    use ErrorCode as C;
+    let read_timeout = match phase {
+        Phase::Request => TimeoutKind::FirstByte,
+        Phase::ResponseBody => TimeoutKind::BetweenBytes,
+    };
+    match code {
+        C::DnsTimeout | C::ConnectionTimeout => Error::Timeout(TimeoutKind::Connect),
+        C::ConnectionReadTimeout | C::HttpResponseTimeout => Error::Timeout(read_timeout),
+        C::ConnectionWriteTimeout => Error::Timeout(TimeoutKind::BetweenBytes),
+        C::HttpRequestDenied | C::DestinationIpProhibited => Error::Denied,
+        C::DnsError(_) | C::DestinationNotFound => transport(TransportKind::Dns, code),
+        C::ConnectionRefused | C::DestinationUnavailable | C::DestinationIpUnroutable => {
+            transport(TransportKind::ConnectionRefused, code)
+        }
+        C::ConnectionTerminated | C::HttpResponseIncomplete | C::ConnectionLimitReached => {
+            transport(TransportKind::ConnectionReset, code)
+        }
+        C::TlsProtocolError | C::TlsCertificateError | C::TlsAlertReceived(_) => {
+            transport(TransportKind::Tls, code)
+        }
+        C::HttpProtocolError
+        | C::HttpResponseHeaderSectionSize(_)
+        | C::HttpResponseHeaderSize(_)
+        | C::HttpResponseBodySize(_)
+        | C::HttpResponseTrailerSectionSize(_)
+        | C::HttpResponseTrailerSize(_)
+        | C::HttpResponseTransferCoding(_)
+        | C::HttpResponseContentCoding(_)
+        | C::HttpUpgradeFailed
+        | C::LoopDetected => transport(TransportKind::Protocol, code),
+        _ => transport(TransportKind::Other, code),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+
+    #[test]
+    fn hydrate_accepts_200_and_404_only() {
+        assert_eq!(hydrate_status(200), HydrateStatus::Snapshot);
+        assert_eq!(hydrate_status(404), HydrateStatus::NoSnapshot);
+        for s in [201, 204, 301, 400, 401, 403, 500, 503] {
+            assert_eq!(hydrate_status(s), HydrateStatus::Failed(Error::HttpStatus(s)));
+        }
+    }
+
+    #[test]
+    fn write_409_is_duplicate_and_other_errors_fail() {
+        assert_eq!(write_status(200, 7), WriteOutcome::Stored(Stored { bytes: 7, status: 200 }));
+        assert_eq!(write_status(201, 7), WriteOutcome::Stored(Stored { bytes: 7, status: 201 }));
+        assert_eq!(write_status(409, 7), WriteOutcome::Duplicate);
+        assert_eq!(write_status(500, 7), WriteOutcome::Failed(Error::HttpStatus(500)));
+        assert_eq!(write_status(413, 7), WriteOutcome::Failed(Error::HttpStatus(413)));
+    }
+
+    #[test]
+    fn clear_treats_404_as_success_and_reads_deleted() {
+        assert_eq!(
+            clear_status(200, br#"{"deleted": 3}"#),
+            ClearOutcome::Cleared(Cleared { status: 200, deleted: Some(3) })
+        );
+        assert_eq!(
+            clear_status(404, b"not found"),
+            ClearOutcome::Cleared(Cleared { status: 404, deleted: None })
+        );
+        assert_eq!(clear_status(500, b""), ClearOutcome::Failed(Error::HttpStatus(500)));
+        assert_eq!(clear_status(401, b""), ClearOutcome::Failed(Error::HttpStatus(401)));
+    }
+
+    #[test]
+    fn host_errors_map_to_typed_errors() {
+        assert_eq!(
+            from_http_error(&ErrorCode::ConnectionReadTimeout, Phase::Request),
+            Error::Timeout(TimeoutKind::FirstByte)
+        );
+        assert_eq!(
+            from_http_error(&ErrorCode::ConnectionReadTimeout, Phase::ResponseBody),
+            Error::Timeout(TimeoutKind::BetweenBytes)
+        );
+        assert_eq!(
+            from_http_error(&ErrorCode::HttpRequestDenied, Phase::Request),
+            Error::Denied
+        );
+        let Error::Transport(t) = from_http_error(&ErrorCode::ConnectionRefused, Phase::Request) else {
+            panic!("not transport")
+        };
+        assert_eq!(t.kind, TransportKind::ConnectionRefused);
+        assert!(t.detail.contains("ConnectionRefused"));
+        let Error::Transport(t) = from_http_error(&ErrorCode::InternalError(Some(String::from("x"))), Phase::Request)
+        else {
+            panic!("not transport")
+        };
+        assert_eq!(t.kind, TransportKind::Other);
+    }
+}

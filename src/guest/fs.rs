@@ -1,0 +1,148 @@
+//! wasi:filesystem glue. Every operation goes through the preopened directory
+//! descriptor with a relative path and no `mutate-directory` flag, which is
+//! what lets the same component run on wasmtime, jco and wasmtime-py.
+
+use crate::guest_path::{self, Located, PathError};
+use crate::types::{Error, FilesystemError};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use wasi::filesystem::preopens;
+use wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, ErrorCode, OpenFlags, PathFlags};
+
+/// Bytes read from a file per call.
+pub const FILE_CHUNK: u64 = 64 * 1024;
+
+pub fn error(operation: &str, code: ErrorCode) -> Error {
+    Error::Filesystem(FilesystemError {
+        operation: operation.to_string(),
+        code: code.name().to_string(),
+    })
+}
+
+/// A session file and the preopened directory it lives under.
+pub struct SessionFile {
+    root: Descriptor,
+    at: Located,
+}
+
+impl SessionFile {
+    /// Finds the preopen `path` lives under. Touches nothing.
+    pub fn locate(path: &str) -> Result<Self, Error> {
+        let mut dirs = preopens::get_directories();
+        let names: Vec<&str> = dirs.iter().map(|(_, name)| name.as_str()).collect();
+        let at = guest_path::locate(path, &names).map_err(|e| match e {
+            PathError::Invalid(message) => Error::InvalidInput(message),
+            PathError::NotPreopened => Error::NotPreopened(path.to_string()),
+        })?;
+        let root = dirs.swap_remove(at.preopen).0;
+        Ok(Self { root, at })
+    }
+
+    /// Opens the session file for reading; `None` when it does not exist.
+    pub fn open_existing(&self) -> Result<Option<(Descriptor, u64)>, Error> {
+        let file = match self.root.open_at(
+            PathFlags::SYMLINK_FOLLOW,
+            &self.at.file_path(),
+            OpenFlags::empty(),
+            DescriptorFlags::READ,
+        ) {
+            Ok(file) => file,
+            Err(ErrorCode::NoEntry) => return Ok(None),
+            Err(code) => return Err(error("open session file", code)),
+        };
+        let stat = file.stat().map_err(|c| error("stat session file", c))?;
+        if stat.type_ == DescriptorType::Directory {
+            return Err(error("open session file", ErrorCode::IsDirectory));
+        }
+        Ok(Some((file, stat.size)))
+    }
+
+    /// Creates the directories between the preopen and the file.
+    pub fn create_parents(&self) -> Result<(), Error> {
+        let mut path = String::new();
+        for dir in &self.at.dirs {
+            if !path.is_empty() {
+                path.push('/');
+            }
+            path.push_str(dir);
+            match self.root.create_directory_at(&path) {
+                Ok(()) | Err(ErrorCode::Exist) => {}
+                Err(code) => return Err(error("create parent directory", code)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates (or empties) the staging file beside the session file.
+    pub fn create_temp(&self) -> Result<Descriptor, Error> {
+        self.root
+            .open_at(
+                PathFlags::empty(),
+                &self.at.temp_path(),
+                OpenFlags::CREATE | OpenFlags::TRUNCATE,
+                DescriptorFlags::WRITE,
+            )
+            .map_err(|c| error("create temporary file", c))
+    }
+
+    /// Removes the staging file, if any. Best effort: it only ever holds a
+    /// copy of bytes that were never promoted.
+    pub fn remove_temp(&self) {
+        let _ = self.root.unlink_file_at(&self.at.temp_path());
+    }
+
+    /// Atomically replaces the session file with the staging file.
+    pub fn promote_temp(&self) -> Result<(), Error> {
+        self.root
+            .rename_at(&self.at.temp_path(), &self.root, &self.at.file_path())
+            .map_err(|c| error("rename temporary file over session file", c))
+    }
+
+    /// Makes the rename durable. Best effort: some hosts refuse to sync a
+    /// directory (jco rejects it on a preopen), and the data itself is synced.
+    pub fn sync_parent(&self) {
+        if self.at.dirs.is_empty() {
+            let _ = self.root.sync();
+            return;
+        }
+        if let Ok(dir) = self.root.open_at(
+            PathFlags::empty(),
+            &self.at.dir_path(),
+            OpenFlags::DIRECTORY,
+            DescriptorFlags::READ,
+        ) {
+            let _ = dir.sync();
+        }
+    }
+}
+
+/// Writes all of `data` at `offset`.
+pub fn write_all_at(file: &Descriptor, mut data: &[u8], mut offset: u64) -> Result<(), Error> {
+    while !data.is_empty() {
+        let n = file
+            .write(data, offset)
+            .map_err(|c| error("write temporary file", c))?;
+        if n == 0 {
+            return Err(error("write temporary file", ErrorCode::Io));
+        }
+        let n = usize::try_from(n).unwrap_or(data.len()).min(data.len());
+        data = &data[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+/// Syncs a file's data and metadata; a host without sync support is tolerated.
+pub fn sync_file(file: &Descriptor) -> Result<(), Error> {
+    match file.sync() {
+        Ok(()) | Err(ErrorCode::Unsupported) => Ok(()),
+        Err(code) => Err(error("sync temporary file", code)),
+    }
+}
+
+/// Reads the next chunk at `offset`; an empty chunk means end of file.
+pub fn read_chunk(file: &Descriptor, offset: u64) -> Result<Vec<u8>, Error> {
+    file.read(FILE_CHUNK, offset)
+        .map(|(bytes, _eof)| bytes)
+        .map_err(|c| error("read session file", c))
+}

@@ -1,0 +1,265 @@
+//! wasi:http glue: one request at a time, every wait bounded by the call's
+//! deadline, bodies streamed in both directions.
+
+use crate::classify::{from_http_error, Phase};
+use crate::gateway_url::{Endpoint, Scheme};
+use crate::options::{ms_to_ns, Resolved};
+use crate::types::{Error, TimeoutKind, TransportError, TransportKind};
+use crate::token;
+use alloc::string::ToString;
+use alloc::vec::Vec;
+use wasi::clocks::monotonic_clock;
+use wasi::http::outgoing_handler;
+use wasi::http::types::{
+    FutureIncomingResponse, IncomingBody, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
+    RequestOptions,
+};
+use wasi::io::poll::{poll, Pollable};
+use wasi::io::streams::{InputStream, OutputStream, StreamError};
+
+/// Bytes asked of the response stream per read.
+const READ_CHUNK: u64 = 64 * 1024;
+
+/// The instant a whole call must be finished by.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at: monotonic_clock::Instant,
+}
+
+impl Deadline {
+    pub fn after_ms(ms: u32) -> Self {
+        Self {
+            at: monotonic_clock::now().saturating_add(ms_to_ns(ms)),
+        }
+    }
+
+    fn remaining_ns(&self) -> u64 {
+        self.at.saturating_sub(monotonic_clock::now())
+    }
+
+    /// Blocks until `ready` fires, or fails when the deadline comes first.
+    pub fn wait(&self, ready: &Pollable) -> Result<(), Error> {
+        if ready.ready() {
+            return Ok(());
+        }
+        let timer = monotonic_clock::subscribe_instant(self.at);
+        if poll(&[ready, &timer]).contains(&0) {
+            Ok(())
+        } else {
+            Err(Error::Timeout(TimeoutKind::Deadline))
+        }
+    }
+}
+
+fn invalid(message: &str) -> Error {
+    Error::InvalidInput(message.to_string())
+}
+
+fn stream_error(e: StreamError, phase: Phase) -> Error {
+    match e {
+        StreamError::Closed => Error::Transport(TransportError {
+            kind: TransportKind::ConnectionReset,
+            detail: "stream closed".to_string(),
+        }),
+        StreamError::LastOperationFailed(io) => match wasi::http::types::http_error_code(&io) {
+            Some(code) => from_http_error(&code, phase),
+            None => Error::Transport(TransportError {
+                kind: TransportKind::Other,
+                detail: io.to_debug_string(),
+            }),
+        },
+    }
+}
+
+/// What to send. `content_length` is set only when there is a body.
+pub struct Request<'a> {
+    pub method: Method,
+    pub endpoint: &'a Endpoint,
+    pub token: &'a str,
+    pub content_type: Option<&'a str>,
+    pub content_length: Option<u64>,
+}
+
+/// A request in flight: the response to wait for, and the body to stream
+/// when the request has one.
+pub struct InFlight {
+    pub response: FutureIncomingResponse,
+    pub body: Option<BodyWriter>,
+}
+
+fn build(req: &Request<'_>) -> Result<OutgoingRequest, Error> {
+    let headers = wasi::http::types::Fields::new();
+    headers
+        .append("authorization", token::bearer(req.token).as_bytes())
+        .map_err(|_| invalid("token is not a valid header value"))?;
+    if let Some(ct) = req.content_type {
+        headers
+            .append("content-type", ct.as_bytes())
+            .map_err(|_| invalid("content-type rejected by the host"))?;
+    }
+    if let Some(len) = req.content_length {
+        headers
+            .append("content-length", len.to_string().as_bytes())
+            .map_err(|_| invalid("content-length rejected by the host"))?;
+    }
+    let request = OutgoingRequest::new(headers);
+    request
+        .set_method(&req.method)
+        .map_err(|()| invalid("method rejected by the host"))?;
+    // Set explicitly: a host's default scheme is https.
+    let scheme = match req.endpoint.scheme {
+        Scheme::Http => wasi::http::types::Scheme::Http,
+        Scheme::Https => wasi::http::types::Scheme::Https,
+    };
+    request
+        .set_scheme(Some(&scheme))
+        .map_err(|()| invalid("gateway URL scheme rejected by the host"))?;
+    request
+        .set_authority(Some(&req.endpoint.authority))
+        .map_err(|()| invalid("gateway URL authority rejected by the host"))?;
+    request
+        .set_path_with_query(Some(&req.endpoint.path))
+        .map_err(|()| invalid("gateway URL path rejected by the host"))?;
+    Ok(request)
+}
+
+fn request_options(t: &Resolved, deadline: &Deadline) -> RequestOptions {
+    let options = RequestOptions::new();
+    let left = deadline.remaining_ns().max(1);
+    // A host that does not support a timeout says so; the deadline still holds.
+    let _ = options.set_connect_timeout(Some(ms_to_ns(t.connect_timeout_ms).min(left)));
+    let _ = options.set_first_byte_timeout(Some(ms_to_ns(t.first_byte_timeout_ms).min(left)));
+    let _ = options.set_between_bytes_timeout(Some(ms_to_ns(t.between_bytes_timeout_ms)));
+    options
+}
+
+/// Hands the request to the host. A body is opened before `handle`, and must
+/// be written after it: writing first deadlocks once it outgrows the host's buffer.
+pub fn send(req: &Request<'_>, t: &Resolved, deadline: &Deadline) -> Result<InFlight, Error> {
+    let request = build(req)?;
+    let body = match req.content_length {
+        Some(_) => {
+            let body = request
+                .body()
+                .map_err(|()| invalid("request body unavailable"))?;
+            let stream = body
+                .write()
+                .map_err(|()| invalid("request body stream unavailable"))?;
+            Some(BodyWriter { stream, body })
+        }
+        None => None,
+    };
+    let response = outgoing_handler::handle(request, Some(request_options(t, deadline)))
+        .map_err(|code| from_http_error(&code, Phase::Request))?;
+    Ok(InFlight { response, body })
+}
+
+/// Waits for the response headers.
+pub fn response(future: &FutureIncomingResponse, deadline: &Deadline) -> Result<IncomingResponse, Error> {
+    {
+        let ready = future.subscribe();
+        deadline.wait(&ready)?;
+    }
+    match future.get() {
+        Some(Ok(Ok(response))) => Ok(response),
+        Some(Ok(Err(code))) => Err(from_http_error(&code, Phase::Request)),
+        Some(Err(())) => Err(Error::Transport(TransportError {
+            kind: TransportKind::Other,
+            detail: "response already taken".to_string(),
+        })),
+        None => Err(Error::Timeout(TimeoutKind::Deadline)),
+    }
+}
+
+/// All values of a response header.
+pub fn header(response: &IncomingResponse, name: &str) -> Vec<Vec<u8>> {
+    response.headers().get(name)
+}
+
+/// A response body being read. Fields drop in order: stream, body, response
+/// (each is a child of the next; dropping a parent first traps).
+pub struct BodyReader {
+    stream: InputStream,
+    _body: IncomingBody,
+    _response: IncomingResponse,
+}
+
+impl BodyReader {
+    pub fn new(response: IncomingResponse) -> Result<Self, Error> {
+        let body = response
+            .consume()
+            .map_err(|()| invalid("response body already consumed"))?;
+        let stream = body
+            .stream()
+            .map_err(|()| invalid("response body stream unavailable"))?;
+        Ok(Self {
+            stream,
+            _body: body,
+            _response: response,
+        })
+    }
+
+    /// The next chunk, or `None` at the end of the body.
+    pub fn next(&mut self, deadline: &Deadline) -> Result<Option<Vec<u8>>, Error> {
+        loop {
+            match self.stream.read(READ_CHUNK) {
+                Ok(bytes) if bytes.is_empty() => deadline.wait(&self.stream.subscribe())?,
+                Ok(bytes) => return Ok(Some(bytes)),
+                Err(StreamError::Closed) => return Ok(None),
+                Err(e) => return Err(stream_error(e, Phase::ResponseBody)),
+            }
+        }
+    }
+
+    /// Reads at most `limit` bytes of the body (for small JSON answers).
+    pub fn read_up_to(&mut self, limit: usize, deadline: &Deadline) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        while out.len() < limit {
+            match self.next(deadline)? {
+                Some(chunk) => out.extend_from_slice(&chunk[..chunk.len().min(limit - out.len())]),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A request body being written. Fields drop in order: stream, then body.
+/// Dropping it without [`BodyWriter::finish`] abandons the request, so the
+/// gateway sees a body shorter than its `content-length` and stores nothing.
+pub struct BodyWriter {
+    stream: OutputStream,
+    body: OutgoingBody,
+}
+
+impl BodyWriter {
+    /// Writes all of `data`, as fast as the host's permits allow.
+    pub fn write_all(&mut self, mut data: &[u8], deadline: &Deadline) -> Result<(), Error> {
+        while !data.is_empty() {
+            let permit = self
+                .stream
+                .check_write()
+                .map_err(|e| stream_error(e, Phase::Request))?;
+            if permit == 0 {
+                deadline.wait(&self.stream.subscribe())?;
+                continue;
+            }
+            let n = data.len().min(usize::try_from(permit).unwrap_or(usize::MAX));
+            self.stream
+                .write(&data[..n])
+                .map_err(|e| stream_error(e, Phase::Request))?;
+            data = &data[n..];
+        }
+        Ok(())
+    }
+
+    /// Flushes and closes the body: the request is complete.
+    pub fn finish(self, deadline: &Deadline) -> Result<(), Error> {
+        let Self { stream, body } = self;
+        stream.flush().map_err(|e| stream_error(e, Phase::Request))?;
+        deadline.wait(&stream.subscribe())?;
+        stream.check_write().map_err(|e| stream_error(e, Phase::Request))?;
+        drop(stream);
+        OutgoingBody::finish(body, None).map_err(|code| from_http_error(&code, Phase::Request))
+    }
+}

@@ -1,0 +1,162 @@
+//! `write`: stream the session file to the gateway as a JSON string.
+//!
+//! Two passes over the file, both in fixed-size chunks: the first checks it
+//! is UTF-8 and measures its escaped length, so the request carries an exact
+//! `content-length` and invalid bytes are refused before anything is sent;
+//! the second escapes and sends. If the second pass does not see what the
+//! first saw, the request is abandoned short of its length, so the gateway
+//! stores nothing.
+
+use super::fs::{self, SessionFile};
+use super::http::{self, BodyWriter, Deadline, InFlight, Request};
+use crate::classify::write_status;
+use crate::json_escape::{Counter, JsonEscaper};
+use crate::options::{self, Operation};
+use crate::run_binding::MAX_RUN_ID;
+use crate::types::{Error, Options, RunBinding, SizeLimit, SkipReason, TerminalStatus, WriteOutcome};
+use crate::{gateway_url, redact, token};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use wasi::filesystem::types::Descriptor;
+use wasi::http::types::Method;
+
+pub fn run(
+    gateway_url: &str,
+    run: Option<&RunBinding>,
+    session_file: &str,
+    status: TerminalStatus,
+    options: &Options,
+) -> WriteOutcome {
+    // Only completed runs are ever read back: anything else is wasted bytes.
+    if status != TerminalStatus::Completed {
+        return WriteOutcome::Skipped(SkipReason::NotCompleted);
+    }
+    let Some(run) = run else {
+        return WriteOutcome::Skipped(SkipReason::NoRunBinding);
+    };
+    match send(gateway_url, run, session_file, options) {
+        Ok(outcome) => outcome,
+        Err(e) => WriteOutcome::Failed(redact::error(e, &[&run.token])),
+    }
+}
+
+/// The JSON around the escaped file: `{"terminalStatus":"completed","snapshotJsonl":"` … `","runId":N}`.
+fn envelope(run_id: u64) -> (&'static str, String) {
+    (
+        r#"{"terminalStatus":"completed","snapshotJsonl":""#,
+        format!(r#"","runId":{run_id}}}"#),
+    )
+}
+
+/// What one pass over the file saw.
+#[derive(Debug, PartialEq, Eq)]
+struct Pass {
+    bytes: u64,
+    escaped: u64,
+}
+
+/// Pass one: validate and measure, holding one chunk at a time.
+fn measure(file: &Descriptor) -> Result<Pass, Error> {
+    let mut escaper = JsonEscaper::new();
+    let mut counter = Counter::default();
+    loop {
+        let chunk = fs::read_chunk(file, escaper.consumed())?;
+        if chunk.is_empty() {
+            break;
+        }
+        escaper
+            .push(&chunk, &mut counter)
+            .map_err(|e| Error::InvalidUtf8(e.offset))?;
+    }
+    escaper.finish().map_err(|e| Error::InvalidUtf8(e.offset))?;
+    Ok(Pass {
+        bytes: escaper.consumed(),
+        escaped: counter.0,
+    })
+}
+
+/// Pass two: escape and send. `Err(None)` means the file changed under us.
+fn stream(file: &Descriptor, body: &mut BodyWriter, deadline: &Deadline) -> Result<Pass, Option<Error>> {
+    let mut escaper = JsonEscaper::new();
+    let mut out = Vec::new();
+    let mut escaped = 0u64;
+    loop {
+        let chunk = fs::read_chunk(file, escaper.consumed()).map_err(Some)?;
+        if chunk.is_empty() {
+            break;
+        }
+        out.clear();
+        escaper.push(&chunk, &mut out).map_err(|_| None)?;
+        escaped += out.len() as u64;
+        body.write_all(&out, deadline).map_err(Some)?;
+    }
+    escaper.finish().map_err(|_| None)?;
+    Ok(Pass {
+        bytes: escaper.consumed(),
+        escaped,
+    })
+}
+
+fn send(url: &str, run: &RunBinding, session_file: &str, options: &Options) -> Result<WriteOutcome, Error> {
+    let limits = options::resolve(Operation::Write, options).map_err(Error::InvalidInput)?;
+    let endpoint = gateway_url::endpoint(url).map_err(Error::InvalidInput)?;
+    token::check(&run.token, "run token").map_err(Error::InvalidInput)?;
+    if !(1..=MAX_RUN_ID).contains(&run.run_id) {
+        return Err(Error::InvalidInput(
+            "run id must be a positive integer no larger than 2^53 - 1".to_string(),
+        ));
+    }
+    let place = SessionFile::locate(session_file)?;
+    let Some((file, size)) = place.open_existing()? else {
+        return Ok(WriteOutcome::Skipped(SkipReason::SessionFileMissing));
+    };
+    if size == 0 {
+        return Ok(WriteOutcome::Skipped(SkipReason::SessionFileEmpty));
+    }
+    if size > limits.max_write_bytes {
+        return Ok(WriteOutcome::TooLarge(SizeLimit {
+            size,
+            limit: limits.max_write_bytes,
+        }));
+    }
+    let deadline = Deadline::after_ms(limits.timeout_ms);
+    let seen = measure(&file)?;
+    if seen.bytes != size {
+        return Err(Error::FileChanged);
+    }
+
+    let (head, tail) = envelope(run.run_id);
+    let request = Request {
+        method: Method::Post,
+        endpoint: &endpoint,
+        token: &run.token,
+        content_type: Some("application/json"),
+        content_length: Some(head.len() as u64 + seen.escaped + tail.len() as u64),
+    };
+    let InFlight { response, body } = http::send(&request, &limits, &deadline)?;
+    let Some(mut body) = body else {
+        return Err(Error::InvalidInput("request body unavailable".to_string()));
+    };
+    let sent = body
+        .write_all(head.as_bytes(), &deadline)
+        .map_err(Some)
+        .and_then(|()| stream(&file, &mut body, &deadline))
+        .and_then(|pass| if pass == seen { Ok(()) } else { Err(None) })
+        .and_then(|()| body.write_all(tail.as_bytes(), &deadline).map_err(Some));
+    match sent {
+        Ok(()) => body.finish(&deadline)?,
+        // Dropping the body unfinished abandons the request short of its length.
+        Err(None) => return Err(Error::FileChanged),
+        Err(Some(send_error)) => {
+            drop(body);
+            // A gateway that answers early (401, 413…) closes the body: its answer is the news.
+            return match http::response(&response, &deadline) {
+                Ok(r) if !(200..=299).contains(&r.status()) => Ok(write_status(r.status(), size)),
+                _ => Err(send_error),
+            };
+        }
+    }
+    let answer = http::response(&response, &deadline)?;
+    Ok(write_status(answer.status(), size))
+}
