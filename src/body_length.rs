@@ -77,6 +77,23 @@ impl BodyCounter {
         Ok(())
     }
 
+    /// Explains a failure while reading: a connection that dies before the
+    /// announced length arrived is a body that ended short.
+    pub fn explain(&self, e: Error) -> Error {
+        match (&e, self.expected) {
+            (Error::Transport(t), Some(expected))
+                if self.received < expected
+                    && matches!(t.kind, TransportKind::ConnectionReset | TransportKind::Protocol) =>
+            {
+                Error::LengthMismatch(LengthMismatch {
+                    expected,
+                    received: self.received,
+                })
+            }
+            _ => e,
+        }
+    }
+
     /// At the end of the body: the count must equal the announced length.
     pub fn finish(&self) -> Result<u64, Error> {
         match self.expected {
@@ -124,6 +141,22 @@ mod tests {
             BodyCounter::new(Some(6), 5),
             Err(Error::TooLarge(SizeLimit { size: 6, limit: 5 }))
         );
+    }
+
+    #[test]
+    fn a_cut_connection_before_the_announced_length_is_a_short_body() {
+        let reset = Error::Transport(TransportError {
+            kind: TransportKind::ConnectionReset,
+            detail: "reset".into(),
+        });
+        let mut c = BodyCounter::new(Some(10), 100).unwrap();
+        c.add(4).unwrap();
+        assert_eq!(
+            c.explain(reset.clone()),
+            Error::LengthMismatch(LengthMismatch { expected: 10, received: 4 })
+        );
+        // Without an announced length, the reset is the news.
+        assert_eq!(BodyCounter::new(None, 100).unwrap().explain(reset.clone()), reset);
     }
 
     proptest! {

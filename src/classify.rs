@@ -4,6 +4,7 @@ use crate::types::{
     ClearOutcome, Cleared, Error, Stored, TimeoutKind, TransportError, TransportKind, WriteOutcome,
 };
 use alloc::format;
+use alloc::string::String;
 use wasi::http::types::ErrorCode;
 
 /// What a hydrate response means before its body is read.
@@ -112,10 +113,32 @@ pub fn from_http_error(code: &ErrorCode, phase: Phase) -> Error {
     }
 }
 
+/// Maps a stream failure the host did not tag with a wasi:http error code
+/// (wasmtime reports body failures as plain text) by its description.
+pub fn from_io_detail(detail: &str, phase: Phase) -> Error {
+    let lower = detail.to_ascii_lowercase();
+    let kind = if lower.contains("timeout") || lower.contains("timed out") {
+        return Error::Timeout(match phase {
+            Phase::Request => TimeoutKind::FirstByte,
+            Phase::ResponseBody => TimeoutKind::BetweenBytes,
+        });
+    } else if ["reset", "closed", "incomplete", "reading a body", "broken pipe", "terminated"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        TransportKind::ConnectionReset
+    } else {
+        TransportKind::Other
+    };
+    Error::Transport(TransportError {
+        kind,
+        detail: String::from(detail),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::String;
 
     #[test]
     fn hydrate_accepts_200_and_404_only() {
@@ -147,6 +170,21 @@ mod tests {
         );
         assert_eq!(clear_status(500, b""), ClearOutcome::Failed(Error::HttpStatus(500)));
         assert_eq!(clear_status(401, b""), ClearOutcome::Failed(Error::HttpStatus(401)));
+    }
+
+    #[test]
+    fn untagged_stream_failures_map_by_description() {
+        assert_eq!(
+            from_io_detail("connection read timeout", Phase::ResponseBody),
+            Error::Timeout(TimeoutKind::BetweenBytes)
+        );
+        let Error::Transport(t) = from_io_detail("hyper error: error reading a body from connection", Phase::ResponseBody)
+        else {
+            panic!("not transport")
+        };
+        assert_eq!(t.kind, TransportKind::ConnectionReset);
+        let Error::Transport(t) = from_io_detail("something odd", Phase::Request) else { panic!("not transport") };
+        assert_eq!((t.kind, t.detail.as_str()), (TransportKind::Other, "something odd"));
     }
 
     #[test]

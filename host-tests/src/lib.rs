@@ -3,8 +3,12 @@
 //! captures what the guest did (its outcome, its peak linear memory).
 
 pub mod build;
+pub mod cases;
 pub mod host;
-pub mod raw_gateway;
+pub mod mock_gateway;
+pub mod outcome_json;
+pub mod runner;
+pub mod verdict;
 
 pub use host::{options, Call, Harness, Sandbox, GUEST_ROOT};
 

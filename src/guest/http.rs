@@ -1,7 +1,7 @@
 //! wasi:http glue: one request at a time, every wait bounded by the call's
 //! deadline, bodies streamed in both directions.
 
-use crate::classify::{from_http_error, Phase};
+use crate::classify::{from_http_error, from_io_detail, Phase};
 use crate::gateway_url::{Endpoint, Scheme};
 use crate::options::{ms_to_ns, Resolved};
 use crate::types::{Error, TimeoutKind, TransportError, TransportKind};
@@ -63,10 +63,7 @@ fn stream_error(e: StreamError, phase: Phase) -> Error {
         }),
         StreamError::LastOperationFailed(io) => match wasi::http::types::http_error_code(&io) {
             Some(code) => from_http_error(&code, phase),
-            None => Error::Transport(TransportError {
-                kind: TransportKind::Other,
-                detail: io.to_debug_string(),
-            }),
+            None => from_io_detail(&io.to_debug_string(), phase),
         },
     }
 }
@@ -253,13 +250,15 @@ impl BodyWriter {
         Ok(())
     }
 
-    /// Flushes and closes the body: the request is complete.
-    pub fn finish(self, deadline: &Deadline) -> Result<(), Error> {
+    /// Flushes and closes the body: the request is complete. A failure here
+    /// fails the response too, which is where the caller learns of it.
+    pub fn finish(self, deadline: &Deadline) {
         let Self { stream, body } = self;
-        stream.flush().map_err(|e| stream_error(e, Phase::Request))?;
-        deadline.wait(&stream.subscribe())?;
-        stream.check_write().map_err(|e| stream_error(e, Phase::Request))?;
+        if stream.flush().is_ok() {
+            let _ = deadline.wait(&stream.subscribe());
+        }
+        // The stream is the body's child: it must go first.
         drop(stream);
-        OutgoingBody::finish(body, None).map_err(|code| from_http_error(&code, Phase::Request))
+        let _ = OutgoingBody::finish(body, None);
     }
 }

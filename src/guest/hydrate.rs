@@ -52,7 +52,7 @@ fn fetch(gateway: &Gateway, session_file: &str, options: &Options) -> Result<Hyd
 
     file.create_parents()?;
     let temp = file.create_temp()?;
-    while let Some(chunk) = body.next(&deadline)? {
+    while let Some(chunk) = body.next(&deadline).map_err(|e| counter.explain(e))? {
         let offset = counter.received();
         counter.add(chunk.len())?;
         fs::write_all_at(&temp, &chunk, offset)?;

@@ -145,17 +145,12 @@ fn send(url: &str, run: &RunBinding, session_file: &str, options: &Options) -> R
         .and_then(|pass| if pass == seen { Ok(()) } else { Err(None) })
         .and_then(|()| body.write_all(tail.as_bytes(), &deadline).map_err(Some));
     match sent {
-        Ok(()) => body.finish(&deadline)?,
+        Ok(()) => body.finish(&deadline),
         // Dropping the body unfinished abandons the request short of its length.
         Err(None) => return Err(Error::FileChanged),
-        Err(Some(send_error)) => {
-            drop(body);
-            // A gateway that answers early (401, 413…) closes the body: its answer is the news.
-            return match http::response(&response, &deadline) {
-                Ok(r) if !(200..=299).contains(&r.status()) => Ok(write_status(r.status(), size)),
-                _ => Err(send_error),
-            };
-        }
+        // The gateway may have answered early (401, 413…) and closed the body;
+        // its answer, or the exchange's own error, is what the caller needs.
+        Err(Some(_)) => drop(body),
     }
     let answer = http::response(&response, &deadline)?;
     Ok(write_status(answer.status(), size))
