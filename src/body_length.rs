@@ -83,7 +83,10 @@ impl BodyCounter {
         match (&e, self.expected) {
             (Error::Transport(t), Some(expected))
                 if self.received < expected
-                    && matches!(t.kind, TransportKind::ConnectionReset | TransportKind::Protocol) =>
+                    && matches!(
+                        t.kind,
+                        TransportKind::ConnectionReset | TransportKind::Protocol
+                    ) =>
             {
                 Error::LengthMismatch(LengthMismatch {
                     expected,
@@ -97,10 +100,12 @@ impl BodyCounter {
     /// At the end of the body: the count must equal the announced length.
     pub fn finish(&self) -> Result<u64, Error> {
         match self.expected {
-            Some(expected) if expected != self.received => Err(Error::LengthMismatch(LengthMismatch {
-                expected,
-                received: self.received,
-            })),
+            Some(expected) if expected != self.received => {
+                Err(Error::LengthMismatch(LengthMismatch {
+                    expected,
+                    received: self.received,
+                }))
+            }
             _ => Ok(self.received),
         }
     }
@@ -115,8 +120,18 @@ mod tests {
     fn parses_single_repeated_and_absent() {
         assert_eq!(parse_content_length::<&[u8]>(&[]).unwrap(), None);
         assert_eq!(parse_content_length(&[b"42"]).unwrap(), Some(42));
-        assert_eq!(parse_content_length(&[&b"42, 42"[..], b"42"]).unwrap(), Some(42));
-        for bad in [&b""[..], b"-1", b"4 2", b"42, 43", b"0x10", b"99999999999999999999999"] {
+        assert_eq!(
+            parse_content_length(&[&b"42, 42"[..], b"42"]).unwrap(),
+            Some(42)
+        );
+        for bad in [
+            &b""[..],
+            b"-1",
+            b"4 2",
+            b"42, 43",
+            b"0x10",
+            b"99999999999999999999999",
+        ] {
             assert!(parse_content_length(&[bad]).is_err(), "{bad:?}");
         }
     }
@@ -127,16 +142,25 @@ mod tests {
         c.add(4).unwrap();
         assert_eq!(
             c.finish(),
-            Err(Error::LengthMismatch(LengthMismatch { expected: 10, received: 4 }))
+            Err(Error::LengthMismatch(LengthMismatch {
+                expected: 10,
+                received: 4
+            }))
         );
         assert_eq!(
             c.add(7),
-            Err(Error::LengthMismatch(LengthMismatch { expected: 10, received: 11 }))
+            Err(Error::LengthMismatch(LengthMismatch {
+                expected: 10,
+                received: 11
+            }))
         );
         let mut c = BodyCounter::new(None, 5).unwrap();
         c.add(5).unwrap();
         assert_eq!(c.finish(), Ok(5));
-        assert_eq!(c.add(1), Err(Error::TooLarge(SizeLimit { size: 6, limit: 5 })));
+        assert_eq!(
+            c.add(1),
+            Err(Error::TooLarge(SizeLimit { size: 6, limit: 5 }))
+        );
         assert_eq!(
             BodyCounter::new(Some(6), 5),
             Err(Error::TooLarge(SizeLimit { size: 6, limit: 5 }))
@@ -153,10 +177,16 @@ mod tests {
         c.add(4).unwrap();
         assert_eq!(
             c.explain(reset.clone()),
-            Error::LengthMismatch(LengthMismatch { expected: 10, received: 4 })
+            Error::LengthMismatch(LengthMismatch {
+                expected: 10,
+                received: 4
+            })
         );
         // Without an announced length, the reset is the news.
-        assert_eq!(BodyCounter::new(None, 100).unwrap().explain(reset.clone()), reset);
+        assert_eq!(
+            BodyCounter::new(None, 100).unwrap().explain(reset.clone()),
+            reset
+        );
     }
 
     proptest! {

@@ -58,7 +58,9 @@ pub fn deleted_count(body: &[u8]) -> Option<u64> {
     struct Deleted {
         deleted: u64,
     }
-    serde_json::from_slice::<Deleted>(body).ok().map(|d| d.deleted)
+    serde_json::from_slice::<Deleted>(body)
+        .ok()
+        .map(|d| d.deleted)
 }
 
 /// Where in the exchange a host error happened; decides which timeout it was.
@@ -122,9 +124,16 @@ pub fn from_io_detail(detail: &str, phase: Phase) -> Error {
             Phase::Request => TimeoutKind::FirstByte,
             Phase::ResponseBody => TimeoutKind::BetweenBytes,
         });
-    } else if ["reset", "closed", "incomplete", "reading a body", "broken pipe", "terminated"]
-        .iter()
-        .any(|w| lower.contains(w))
+    } else if [
+        "reset",
+        "closed",
+        "incomplete",
+        "reading a body",
+        "broken pipe",
+        "terminated",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
     {
         TransportKind::ConnectionReset
     } else {
@@ -145,31 +154,64 @@ mod tests {
         assert_eq!(hydrate_status(200), HydrateStatus::Snapshot);
         assert_eq!(hydrate_status(404), HydrateStatus::NoSnapshot);
         for s in [201, 204, 301, 400, 401, 403, 500, 503] {
-            assert_eq!(hydrate_status(s), HydrateStatus::Failed(Error::HttpStatus(s)));
+            assert_eq!(
+                hydrate_status(s),
+                HydrateStatus::Failed(Error::HttpStatus(s))
+            );
         }
     }
 
     #[test]
     fn write_409_is_duplicate_and_other_errors_fail() {
-        assert_eq!(write_status(200, 7), WriteOutcome::Stored(Stored { bytes: 7, status: 200 }));
-        assert_eq!(write_status(201, 7), WriteOutcome::Stored(Stored { bytes: 7, status: 201 }));
+        assert_eq!(
+            write_status(200, 7),
+            WriteOutcome::Stored(Stored {
+                bytes: 7,
+                status: 200
+            })
+        );
+        assert_eq!(
+            write_status(201, 7),
+            WriteOutcome::Stored(Stored {
+                bytes: 7,
+                status: 201
+            })
+        );
         assert_eq!(write_status(409, 7), WriteOutcome::Duplicate);
-        assert_eq!(write_status(500, 7), WriteOutcome::Failed(Error::HttpStatus(500)));
-        assert_eq!(write_status(413, 7), WriteOutcome::Failed(Error::HttpStatus(413)));
+        assert_eq!(
+            write_status(500, 7),
+            WriteOutcome::Failed(Error::HttpStatus(500))
+        );
+        assert_eq!(
+            write_status(413, 7),
+            WriteOutcome::Failed(Error::HttpStatus(413))
+        );
     }
 
     #[test]
     fn clear_treats_404_as_success_and_reads_deleted() {
         assert_eq!(
             clear_status(200, br#"{"deleted": 3}"#),
-            ClearOutcome::Cleared(Cleared { status: 200, deleted: Some(3) })
+            ClearOutcome::Cleared(Cleared {
+                status: 200,
+                deleted: Some(3)
+            })
         );
         assert_eq!(
             clear_status(404, b"not found"),
-            ClearOutcome::Cleared(Cleared { status: 404, deleted: None })
+            ClearOutcome::Cleared(Cleared {
+                status: 404,
+                deleted: None
+            })
         );
-        assert_eq!(clear_status(500, b""), ClearOutcome::Failed(Error::HttpStatus(500)));
-        assert_eq!(clear_status(401, b""), ClearOutcome::Failed(Error::HttpStatus(401)));
+        assert_eq!(
+            clear_status(500, b""),
+            ClearOutcome::Failed(Error::HttpStatus(500))
+        );
+        assert_eq!(
+            clear_status(401, b""),
+            ClearOutcome::Failed(Error::HttpStatus(401))
+        );
     }
 
     #[test]
@@ -178,13 +220,20 @@ mod tests {
             from_io_detail("connection read timeout", Phase::ResponseBody),
             Error::Timeout(TimeoutKind::BetweenBytes)
         );
-        let Error::Transport(t) = from_io_detail("hyper error: error reading a body from connection", Phase::ResponseBody)
-        else {
+        let Error::Transport(t) = from_io_detail(
+            "hyper error: error reading a body from connection",
+            Phase::ResponseBody,
+        ) else {
             panic!("not transport")
         };
         assert_eq!(t.kind, TransportKind::ConnectionReset);
-        let Error::Transport(t) = from_io_detail("something odd", Phase::Request) else { panic!("not transport") };
-        assert_eq!((t.kind, t.detail.as_str()), (TransportKind::Other, "something odd"));
+        let Error::Transport(t) = from_io_detail("something odd", Phase::Request) else {
+            panic!("not transport")
+        };
+        assert_eq!(
+            (t.kind, t.detail.as_str()),
+            (TransportKind::Other, "something odd")
+        );
     }
 
     #[test]
@@ -201,13 +250,16 @@ mod tests {
             from_http_error(&ErrorCode::HttpRequestDenied, Phase::Request),
             Error::Denied
         );
-        let Error::Transport(t) = from_http_error(&ErrorCode::ConnectionRefused, Phase::Request) else {
+        let Error::Transport(t) = from_http_error(&ErrorCode::ConnectionRefused, Phase::Request)
+        else {
             panic!("not transport")
         };
         assert_eq!(t.kind, TransportKind::ConnectionRefused);
         assert!(t.detail.contains("ConnectionRefused"));
-        let Error::Transport(t) = from_http_error(&ErrorCode::InternalError(Some(String::from("x"))), Phase::Request)
-        else {
+        let Error::Transport(t) = from_http_error(
+            &ErrorCode::InternalError(Some(String::from("x"))),
+            Phase::Request,
+        ) else {
             panic!("not transport")
         };
         assert_eq!(t.kind, TransportKind::Other);

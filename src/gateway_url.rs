@@ -33,7 +33,11 @@ fn check_host(host: &str) -> Result<(), &'static str> {
         let Some(addr) = inner.strip_suffix(']') else {
             return Err("gateway URL has an unclosed IPv6 address");
         };
-        if addr.is_empty() || !addr.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+        if addr.is_empty()
+            || !addr
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
             return Err("gateway URL has an invalid IPv6 address");
         }
         return Ok(());

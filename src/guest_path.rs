@@ -73,7 +73,9 @@ fn components(path: &str) -> Result<Vec<&str>, String> {
 /// Locates `path` under the preopen with the longest matching name.
 pub fn locate(path: &str, preopens: &[&str]) -> Result<Located, PathError> {
     if path.is_empty() {
-        return Err(PathError::Invalid(String::from("session file path is empty")));
+        return Err(PathError::Invalid(String::from(
+            "session file path is empty",
+        )));
     }
     if path.contains('\0') {
         return Err(PathError::Invalid(String::from(
@@ -102,7 +104,9 @@ pub fn locate(path: &str, preopens: &[&str]) -> Result<Located, PathError> {
         if !name.starts_with('/') {
             continue;
         }
-        let Ok(prefix) = components(name) else { continue };
+        let Ok(prefix) = components(name) else {
+            continue;
+        };
         let fits = prefix.len() < parts.len() && parts[..prefix.len()] == prefix[..];
         if fits && best.is_none_or(|(_, len)| prefix.len() > len) {
             best = Some((index, prefix.len()));
@@ -126,7 +130,10 @@ mod tests {
     fn picks_the_longest_preopen() {
         let pre = ["/", "/workspace", "/workspace/.openclaw", "/work"];
         let l = locate("/workspace/.openclaw/session.jsonl", &pre).unwrap();
-        assert_eq!((l.preopen, l.dirs.len(), l.name.as_str()), (2, 0, "session.jsonl"));
+        assert_eq!(
+            (l.preopen, l.dirs.len(), l.name.as_str()),
+            (2, 0, "session.jsonl")
+        );
         assert_eq!(l.file_path(), "session.jsonl");
         assert_eq!(l.dir_path(), ".");
         let l = locate("/workspace/a/b/s.jsonl", &pre).unwrap();
@@ -135,7 +142,10 @@ mod tests {
         assert_eq!(l.temp_path(), "a/b/.s.jsonl.hydrate-tmp");
         assert_eq!(l.dir_path(), "a/b");
         // "/work" is not a prefix of "/workspace" component-wise.
-        assert_eq!(locate("/workspacex/s", &pre[1..]).unwrap_err(), PathError::NotPreopened);
+        assert_eq!(
+            locate("/workspacex/s", &pre[1..]).unwrap_err(),
+            PathError::NotPreopened
+        );
         assert_eq!(locate("/other/s", &pre).unwrap().preopen, 0);
         assert_eq!(locate("//workspace//s", &pre).unwrap().file_path(), "s");
     }
@@ -157,9 +167,15 @@ mod tests {
                 other => panic!("{p}: {other:?}"),
             }
         }
-        assert_eq!(locate("/elsewhere/s", &pre).unwrap_err(), PathError::NotPreopened);
+        assert_eq!(
+            locate("/elsewhere/s", &pre).unwrap_err(),
+            PathError::NotPreopened
+        );
         // The preopen itself is not a file.
-        assert_eq!(locate("/workspace", &pre).unwrap_err(), PathError::NotPreopened);
+        assert_eq!(
+            locate("/workspace", &pre).unwrap_err(),
+            PathError::NotPreopened
+        );
     }
 
     proptest! {

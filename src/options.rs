@@ -30,7 +30,10 @@ pub struct Resolved {
     pub max_hydrate_bytes: u64,
 }
 
-fn positive<T: PartialEq + Default + Copy>(value: Option<T>, name: &str) -> Result<Option<T>, String> {
+fn positive<T: PartialEq + Default + Copy>(
+    value: Option<T>,
+    name: &str,
+) -> Result<Option<T>, String> {
     match value {
         Some(v) if v == T::default() => Err(name.to_string() + " must be greater than 0"),
         other => Ok(other),
@@ -86,7 +89,10 @@ mod tests {
         assert_eq!(h.timeout_ms, 30_000);
         assert_eq!(h.connect_timeout_ms, 30_000);
         assert_eq!(h.between_bytes_timeout_ms, 30_000);
-        assert_eq!(resolve(Operation::Clear, &none()).unwrap().timeout_ms, 30_000);
+        assert_eq!(
+            resolve(Operation::Clear, &none()).unwrap().timeout_ms,
+            30_000
+        );
         let w = resolve(Operation::Write, &none()).unwrap();
         assert_eq!(w.timeout_ms, 60_000);
         assert_eq!(w.max_write_bytes, 4_194_304);
@@ -102,14 +108,29 @@ mod tests {
             ..none()
         };
         let r = resolve(Operation::Hydrate, &o).unwrap();
-        assert_eq!((r.first_byte_timeout_ms, r.between_bytes_timeout_ms), (500, 100));
+        assert_eq!(
+            (r.first_byte_timeout_ms, r.between_bytes_timeout_ms),
+            (500, 100)
+        );
     }
 
     #[test]
     fn zero_is_rejected_by_name() {
-        let e = resolve(Operation::Write, &Options { max_write_bytes: Some(0), ..none() });
+        let e = resolve(
+            Operation::Write,
+            &Options {
+                max_write_bytes: Some(0),
+                ..none()
+            },
+        );
         assert_eq!(e.unwrap_err(), "max-write-bytes must be greater than 0");
-        let e = resolve(Operation::Clear, &Options { connect_timeout_ms: Some(0), ..none() });
+        let e = resolve(
+            Operation::Clear,
+            &Options {
+                connect_timeout_ms: Some(0),
+                ..none()
+            },
+        );
         assert_eq!(e.unwrap_err(), "connect-timeout-ms must be greater than 0");
     }
 }

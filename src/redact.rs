@@ -52,7 +52,9 @@ mod tests {
             kind: TransportKind::Other,
             detail: "InternalError(Some(\"Bearer tok\"))".into(),
         });
-        let Error::Transport(t) = error(e, &["tok"]) else { panic!() };
+        let Error::Transport(t) = error(e, &["tok"]) else {
+            panic!()
+        };
         assert_eq!(t.detail, "InternalError(Some(\"Bearer [redacted]\"))");
         assert_eq!(
             error(Error::NotPreopened("/tok/s".into()), &["tok"]),

@@ -27,7 +27,10 @@ fn run_id(value: Option<&Value>) -> Option<u64> {
 }
 
 fn run_job_token(value: Option<&Value>) -> Option<String> {
-    value?.as_str().filter(|s| !s.is_empty()).map(ToString::to_string)
+    value?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(ToString::to_string)
 }
 
 /// `Some` when the payload carries both a valid `runId` and `runJobToken`.
@@ -38,7 +41,10 @@ pub fn from_payload(json: &str) -> Result<Option<RunBinding>, String> {
         .as_object()
         .ok_or_else(|| "job payload must be a JSON object".to_string())?;
     Ok(
-        match (run_id(object.get("runId")), run_job_token(object.get("runJobToken"))) {
+        match (
+            run_id(object.get("runId")),
+            run_job_token(object.get("runJobToken")),
+        ) {
             (Some(run_id), Some(token)) => Some(RunBinding { run_id, token }),
             _ => None,
         },
@@ -61,7 +67,13 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert_eq!(b, RunBinding { run_id: 42, token: "tok".into() });
+        assert_eq!(
+            b,
+            RunBinding {
+                run_id: 42,
+                token: "tok".into()
+            }
+        );
     }
 
     #[test]
@@ -70,7 +82,16 @@ mod tests {
         assert_eq!(id_of(&with("42.0")), Some(42));
         assert_eq!(id_of(&with("1e3")), Some(1000));
         assert_eq!(id_of(&with("9007199254740991")), Some(MAX_RUN_ID));
-        for bad in ["0", "-1", "1.5", "\"42\"", "null", "true", "9007199254740992", "1e300"] {
+        for bad in [
+            "0",
+            "-1",
+            "1.5",
+            "\"42\"",
+            "null",
+            "true",
+            "9007199254740992",
+            "1e300",
+        ] {
             assert_eq!(id_of(&with(bad)), None, "{bad}");
         }
     }
@@ -88,7 +109,10 @@ mod tests {
         let e = from_payload(r#"{"runJobToken":"s3cret""#).unwrap_err();
         assert!(e.starts_with("job payload is not valid JSON"), "{e}");
         assert!(!e.contains("s3cret"));
-        assert_eq!(from_payload("[1]").unwrap_err(), "job payload must be a JSON object");
+        assert_eq!(
+            from_payload("[1]").unwrap_err(),
+            "job payload must be a JSON object"
+        );
     }
 
     proptest! {

@@ -38,7 +38,15 @@ mod tests {
 
     #[test]
     fn rejects_without_quoting() {
-        for bad in ["", "sec\rret", "sec\nret", "sec\0ret", "secret\u{7f}", " secret", "secret\t"] {
+        for bad in [
+            "",
+            "sec\rret",
+            "sec\nret",
+            "sec\0ret",
+            "secret\u{7f}",
+            " secret",
+            "secret\t",
+        ] {
             let e = check(bad, "gateway token").unwrap_err();
             assert!(e.starts_with("gateway token"), "{e}");
             assert!(bad.is_empty() || !e.contains("sec"), "{e}");

@@ -29,7 +29,15 @@ pub fn component_path() -> &'static Path {
         }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "--target", "wasm32-wasip2", "--release", "-p", "transcript-snapshot"])
+            .args([
+                "build",
+                "--quiet",
+                "--target",
+                "wasm32-wasip2",
+                "--release",
+                "-p",
+                "transcript-snapshot",
+            ])
             .current_dir(workspace_root())
             .status()
             .expect("run cargo to build the component");

@@ -186,7 +186,9 @@ pub struct Case {
 
 impl Case {
     pub fn applies_to(&self, host: &str) -> bool {
-        self.hosts.as_ref().is_none_or(|h| h.iter().any(|x| x == host))
+        self.hosts
+            .as_ref()
+            .is_none_or(|h| h.iter().any(|x| x == host))
     }
 
     /// Every secret the call carries; none may appear in its outcome.

@@ -1,6 +1,6 @@
-//! Host harness: loads the transcript-snapshot component in wasmtime with
-//! wasmtime-wasi and wasmtime-wasi-http, one sandbox directory per test, and
-//! captures what the guest did (its outcome, its peak linear memory).
+//! Test harness: the component in wasmtime (through the project's Rust host
+//! crate), a scripted gateway, and the conformance suite shared with the jco
+//! and wasmtime-py harnesses.
 
 pub mod build;
 pub mod cases;
@@ -10,22 +10,8 @@ pub mod outcome_json;
 pub mod runner;
 pub mod verdict;
 
-pub use host::{options, Call, Harness, Sandbox, GUEST_ROOT};
+pub use host::{options, Harness, Workspace, GUEST_ROOT};
+pub use transcript_snapshot_host::Call;
 
-/// Bindings for the component's world. WASI imports come from wasmtime-wasi
-/// and wasmtime-wasi-http, so only the `snapshot` export is generated here.
-pub mod bindings {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "lobu:transcript-snapshot/snapshot-client",
-        exports: { default: async },
-        additional_derives: [PartialEq, Eq],
-        with: {
-            "wasi:io": wasmtime_wasi::p2::bindings::io,
-            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
-            "wasi:filesystem": wasmtime_wasi::p2::bindings::filesystem,
-            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
-        },
-    });
-    pub use exports::lobu::transcript_snapshot::snapshot::*;
-}
+/// The component's types, from the project's Rust host crate.
+pub use transcript_snapshot_host::bindings;

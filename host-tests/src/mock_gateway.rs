@@ -74,7 +74,11 @@ async fn read_head<R: AsyncRead + Unpin>(r: &mut R) -> Option<(String, Vec<u8>)>
 }
 
 /// Reads a body of `len` bytes; returns what arrived and whether it was all.
-async fn read_sized<R: AsyncRead + Unpin>(r: &mut R, mut body: Vec<u8>, len: usize) -> (Vec<u8>, bool) {
+async fn read_sized<R: AsyncRead + Unpin>(
+    r: &mut R,
+    mut body: Vec<u8>,
+    len: usize,
+) -> (Vec<u8>, bool) {
     let mut chunk = vec![0u8; 64 * 1024];
     while body.len() < len {
         match r.read(&mut chunk).await {
@@ -145,7 +149,10 @@ async fn read_request(stream: &mut TcpStream, read_body: bool) -> Option<Recorde
     }
     let (body, complete) = if !read_body {
         (rest, true)
-    } else if headers.get("transfer-encoding").is_some_and(|t| t.contains("chunked")) {
+    } else if headers
+        .get("transfer-encoding")
+        .is_some_and(|t| t.contains("chunked"))
+    {
         read_chunked(stream, rest).await
     } else {
         let len = headers
@@ -166,7 +173,10 @@ async fn read_request(stream: &mut TcpStream, read_body: bool) -> Option<Recorde
 async fn answer(stream: &mut TcpStream, reply: &Reply) {
     tokio::time::sleep(Duration::from_millis(reply.delay_ms)).await;
     let body = reply.body.as_ref().map(|b| b.to_vec()).unwrap_or_default();
-    let mut head = format!("HTTP/1.1 {} Scripted\r\nconnection: close\r\n", reply.status);
+    let mut head = format!(
+        "HTTP/1.1 {} Scripted\r\nconnection: close\r\n",
+        reply.status
+    );
     for (k, v) in &reply.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -175,7 +185,9 @@ async fn answer(stream: &mut TcpStream, reply: &Reply) {
     } else {
         match &reply.content_length {
             None => head.push_str(&format!("content-length: {}\r\n", body.len())),
-            Some(Length::Mode(m)) if m == "auto" => head.push_str(&format!("content-length: {}\r\n", body.len())),
+            Some(Length::Mode(m)) if m == "auto" => {
+                head.push_str(&format!("content-length: {}\r\n", body.len()))
+            }
             Some(Length::Mode(_)) => {}
             Some(Length::Lie(n)) => head.push_str(&format!("content-length: {n}\r\n")),
         }
@@ -212,9 +224,13 @@ async fn answer(stream: &mut TcpStream, reply: &Reply) {
 impl MockGateway {
     /// Starts serving `replies` (the last one repeats; none at all means 404).
     pub async fn start(replies: Vec<Reply>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind mock gateway");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind mock gateway");
         let url = format!("http://{}", listener.local_addr().expect("local addr"));
-        let closed = TcpListener::bind("127.0.0.1:0").await.expect("bind closed port");
+        let closed = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind closed port");
         let closed_url = format!("http://{}", closed.local_addr().expect("local addr"));
         drop(closed);
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -228,7 +244,9 @@ impl MockGateway {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let reply = replies.get(i.min(replies.len().saturating_sub(1))).cloned();
                     let early = reply.as_ref().is_some_and(|r| r.answer_early);
-                    let Some(recorded) = read_request(&mut stream, !early).await else { return };
+                    let Some(recorded) = read_request(&mut stream, !early).await else {
+                        return;
+                    };
                     seen.lock().expect("requests lock").push(recorded);
                     match reply {
                         Some(reply) => answer(&mut stream, &reply).await,
@@ -261,7 +279,13 @@ mod tests {
 
     #[test]
     fn dechunks_partial_and_whole_bodies() {
-        assert_eq!(dechunk(b"3\r\nabc\r\n0\r\n\r\n"), Some((b"abc".to_vec(), true)));
-        assert_eq!(dechunk(b"3\r\nabc\r\n2\r\nd"), Some((b"abcd".to_vec(), false)));
+        assert_eq!(
+            dechunk(b"3\r\nabc\r\n0\r\n\r\n"),
+            Some((b"abc".to_vec(), true))
+        );
+        assert_eq!(
+            dechunk(b"3\r\nabc\r\n2\r\nd"),
+            Some((b"abcd".to_vec(), false))
+        );
     }
 }

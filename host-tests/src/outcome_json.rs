@@ -4,7 +4,8 @@
 //! `{"ok": …}` or `{"err": …}`.
 
 use crate::bindings::{
-    ClearOutcome, Error, HydrateOutcome, RunBinding, SkipReason, TimeoutKind, TransportKind, WriteOutcome,
+    ClearOutcome, Error, HydrateOutcome, RunBinding, SkipReason, TimeoutKind, TransportKind,
+    WriteOutcome,
 };
 use serde_json::{json, Value};
 
@@ -34,11 +35,17 @@ pub fn error(e: &Error) -> Value {
         Error::NotPreopened(p) => json!({ "not-preopened": p }),
         Error::HttpStatus(s) => json!({ "http-status": s }),
         Error::Denied => json!("denied"),
-        Error::Transport(t) => json!({ "transport": { "kind": transport_kind(t.kind), "detail": t.detail } }),
+        Error::Transport(t) => {
+            json!({ "transport": { "kind": transport_kind(t.kind), "detail": t.detail } })
+        }
         Error::Timeout(k) => json!({ "timeout": timeout_kind(*k) }),
-        Error::LengthMismatch(l) => json!({ "length-mismatch": { "expected": l.expected, "received": l.received } }),
+        Error::LengthMismatch(l) => {
+            json!({ "length-mismatch": { "expected": l.expected, "received": l.received } })
+        }
         Error::TooLarge(s) => json!({ "too-large": { "size": s.size, "limit": s.limit } }),
-        Error::Filesystem(f) => json!({ "filesystem": { "operation": f.operation, "code": f.code } }),
+        Error::Filesystem(f) => {
+            json!({ "filesystem": { "operation": f.operation, "code": f.code } })
+        }
         Error::InvalidUtf8(o) => json!({ "invalid-utf8": o }),
         Error::FileChanged => json!("file-changed"),
     }
@@ -73,7 +80,9 @@ pub fn write(o: &WriteOutcome) -> Value {
 
 pub fn clear(o: &ClearOutcome) -> Value {
     match o {
-        ClearOutcome::Cleared(c) => json!({ "cleared": { "status": c.status, "deleted": c.deleted } }),
+        ClearOutcome::Cleared(c) => {
+            json!({ "cleared": { "status": c.status, "deleted": c.deleted } })
+        }
         ClearOutcome::Failed(e) => json!({ "failed": error(e) }),
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::bindings::{Options, RunBinding, TerminalStatus};
 use crate::cases::{Call, Case};
-use crate::host::{Harness, Sandbox};
+use crate::host::{Harness, Workspace};
 use crate::mock_gateway::MockGateway;
 use crate::{outcome_json, verdict};
 use serde_json::Value;
@@ -36,7 +36,12 @@ pub fn status(s: &str) -> Result<TerminalStatus, String> {
     })
 }
 
-async fn call(h: &Harness, case: &Case, sandbox: &Sandbox, gw: &MockGateway) -> Result<Value, String> {
+async fn call(
+    h: &Harness,
+    case: &Case,
+    sandbox: &Workspace,
+    gw: &MockGateway,
+) -> Result<Value, String> {
     let url = |t: &str| verdict::url(t, &gw.url, &gw.closed_url);
     let err = |e: wasmtime::Error| format!("trap: {e:?}");
     Ok(match &case.call {
@@ -45,7 +50,12 @@ async fn call(h: &Harness, case: &Case, sandbox: &Sandbox, gw: &MockGateway) -> 
             token,
             session_file,
             options: o,
-        } => outcome_json::hydrate(&h.hydrate(sandbox, &url(u), token, session_file, options(o)?).await.map_err(err)?.outcome),
+        } => outcome_json::hydrate(
+            &h.hydrate(sandbox, &url(u), token, session_file, options(o)?)
+                .await
+                .map_err(err)?
+                .outcome,
+        ),
         Call::Write {
             url: u,
             run,
@@ -64,16 +74,25 @@ async fn call(h: &Harness, case: &Case, sandbox: &Sandbox, gw: &MockGateway) -> 
                     .outcome,
             )
         }
-        Call::Clear { url: u, token, options: o } => {
-            outcome_json::clear(&h.clear(sandbox, &url(u), token, options(o)?).await.map_err(err)?.outcome)
+        Call::Clear {
+            url: u,
+            token,
+            options: o,
+        } => outcome_json::clear(
+            &h.clear(sandbox, &url(u), token, options(o)?)
+                .await
+                .map_err(err)?
+                .outcome,
+        ),
+        Call::RunBindingFromPayload { payload } => {
+            outcome_json::run_binding(&h.run_binding(payload).await.map_err(err)?)
         }
-        Call::RunBindingFromPayload { payload } => outcome_json::run_binding(&h.run_binding(payload).await.map_err(err)?),
     })
 }
 
 /// Every problem with the case on wasmtime; empty when it passes.
 pub async fn run(h: &Harness, case: &Case) -> Vec<String> {
-    let sandbox = Sandbox::new();
+    let sandbox = Workspace::new();
     verdict::prepare(case, sandbox.root());
     let gw = MockGateway::start(case.gateway.clone()).await;
     let outcome = match call(h, case, &sandbox, &gw).await {

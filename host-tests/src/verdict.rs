@@ -25,16 +25,29 @@ pub fn prepare(case: &Case, dir: &Path) {
 
 /// Replaces `{gateway}` and `{closed}` in a case URL.
 pub fn url(template: &str, gateway: &str, closed: &str) -> String {
-    template.replace("{gateway}", gateway).replace("{closed}", closed)
+    template
+        .replace("{gateway}", gateway)
+        .replace("{closed}", closed)
 }
 
 /// Regular files and directories under `dir`, as relative paths.
 fn scan(dir: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
-    fn walk(base: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>, dirs: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+    fn walk(
+        base: &Path,
+        dir: &Path,
+        files: &mut BTreeMap<String, Vec<u8>>,
+        dirs: &mut Vec<String>,
+    ) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let p = entry.path();
-            let rel = p.strip_prefix(base).expect("under base").to_string_lossy().into_owned();
+            let rel = p
+                .strip_prefix(base)
+                .expect("under base")
+                .to_string_lossy()
+                .into_owned();
             if p.is_dir() {
                 dirs.push(rel);
                 walk(base, &p, files, dirs);
@@ -67,7 +80,9 @@ pub fn check_after(case: &Case, dir: &Path) -> Vec<String> {
     let mut problems = Vec::new();
     for (rel, entry) in expected {
         match entry {
-            Entry::Dir { .. } if !dirs.contains(rel) => problems.push(format!("directory {rel} missing")),
+            Entry::Dir { .. } if !dirs.contains(rel) => {
+                problems.push(format!("directory {rel} missing"))
+            }
             Entry::Dir { .. } => {}
             Entry::File(bytes) => match files.remove(rel) {
                 None => problems.push(format!("file {rel} missing")),
@@ -90,9 +105,13 @@ pub fn check_after(case: &Case, dir: &Path) -> Vec<String> {
 /// string `~text` matches any string containing `text`, everything else is equality.
 pub fn matches(pattern: &Value, actual: &Value) -> bool {
     match (pattern, actual) {
-        (Value::Object(p), Value::Object(a)) => p.iter().all(|(k, v)| a.get(k).is_some_and(|x| matches(v, x))),
+        (Value::Object(p), Value::Object(a)) => p
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|x| matches(v, x))),
         (Value::String(p), Value::String(a)) if p.starts_with('~') => a.contains(&p[1..]),
-        (Value::Array(p), Value::Array(a)) => p.len() == a.len() && p.iter().zip(a).all(|(p, a)| matches(p, a)),
+        (Value::Array(p), Value::Array(a)) => {
+            p.len() == a.len() && p.iter().zip(a).all(|(p, a)| matches(p, a))
+        }
         _ => pattern == actual,
     }
 }
@@ -101,7 +120,10 @@ pub fn matches(pattern: &Value, actual: &Value) -> bool {
 pub fn check_outcome(case: &Case, outcome: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     if !matches(&case.expect.outcome, outcome) {
-        problems.push(format!("outcome {outcome} does not match {}", case.expect.outcome));
+        problems.push(format!(
+            "outcome {outcome} does not match {}",
+            case.expect.outcome
+        ));
     }
     let text = outcome.to_string();
     if case.secrets().iter().any(|s| text.contains(s)) {
@@ -112,37 +134,62 @@ pub fn check_outcome(case: &Case, outcome: &Value) -> Vec<String> {
 
 /// The gateway must have received exactly the expected requests.
 pub fn check_requests(case: &Case, got: &[Recorded]) -> Vec<String> {
-    let Some(expected) = &case.expect.requests else { return Vec::new() };
+    let Some(expected) = &case.expect.requests else {
+        return Vec::new();
+    };
     let mut problems = Vec::new();
     if expected.len() != got.len() {
-        problems.push(format!("gateway received {} requests, expected {}", got.len(), expected.len()));
+        problems.push(format!(
+            "gateway received {} requests, expected {}",
+            got.len(),
+            expected.len()
+        ));
     }
     for (i, (want, req)) in expected.iter().zip(got).enumerate() {
         if want.method != req.method || want.path != req.path {
-            problems.push(format!("request {i}: {} {} instead of {} {}", req.method, req.path, want.method, want.path));
+            problems.push(format!(
+                "request {i}: {} {} instead of {} {}",
+                req.method, req.path, want.method, want.path
+            ));
         }
         for (name, value) in &want.headers {
-            let ok = req.headers.get(name).is_some_and(|v| match value.strip_prefix('~') {
-                Some(part) => v.contains(part),
-                None => v == value,
-            });
+            let ok = req
+                .headers
+                .get(name)
+                .is_some_and(|v| match value.strip_prefix('~') {
+                    Some(part) => v.contains(part),
+                    None => v == value,
+                });
             if !ok {
-                problems.push(format!("request {i}: header {name} is {:?}, expected {value:?}", req.headers.get(name)));
+                problems.push(format!(
+                    "request {i}: header {name} is {:?}, expected {value:?}",
+                    req.headers.get(name)
+                ));
             }
         }
         if want.complete != req.complete {
-            problems.push(format!("request {i}: body complete is {}, expected {}", req.complete, want.complete));
+            problems.push(format!(
+                "request {i}: body complete is {}, expected {}",
+                req.complete, want.complete
+            ));
         }
         if let Some(json) = &want.json {
             match serde_json::from_slice::<Value>(&req.body) {
                 Ok(v) if &v == json => {}
                 Ok(v) => problems.push(format!("request {i}: JSON body {v} instead of {json}")),
-                Err(e) => problems.push(format!("request {i}: body is not JSON ({e}): {}", show(&req.body))),
+                Err(e) => problems.push(format!(
+                    "request {i}: body is not JSON ({e}): {}",
+                    show(&req.body)
+                )),
             }
         }
         if let Some(body) = &want.body {
             if req.body != body.to_vec() {
-                problems.push(format!("request {i}: body {} instead of {}", show(&req.body), show(&body.to_vec())));
+                problems.push(format!(
+                    "request {i}: body {} instead of {}",
+                    show(&req.body),
+                    show(&body.to_vec())
+                ));
             }
         }
     }
@@ -158,7 +205,10 @@ mod tests {
     fn pattern_matching() {
         assert!(matches(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
         assert!(!matches(&json!({"a": 1, "c": 3}), &json!({"a": 1})));
-        assert!(matches(&json!({"m": "~empty"}), &json!({"m": "gateway URL is empty"})));
+        assert!(matches(
+            &json!({"m": "~empty"}),
+            &json!({"m": "gateway URL is empty"})
+        ));
         assert!(!matches(&json!("no-snapshot"), &json!({"hydrated": 1})));
         assert!(matches(&json!({"x": null}), &json!({"x": null})));
     }

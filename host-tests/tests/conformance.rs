@@ -35,5 +35,10 @@ async fn every_case_passes_on_wasmtime() {
     }
     failed.sort();
     println!("{passed} cases passed on wasmtime");
-    assert!(failed.is_empty(), "{} cases failed:\n{}", failed.len(), failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "{} cases failed:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
 }

@@ -7,7 +7,9 @@ use crate::types::{Error, FilesystemError};
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use wasi::filesystem::preopens;
-use wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, ErrorCode, OpenFlags, PathFlags};
+use wasi::filesystem::types::{
+    Descriptor, DescriptorFlags, DescriptorType, ErrorCode, OpenFlags, PathFlags,
+};
 
 /// Bytes read from a file per call.
 pub const FILE_CHUNK: u64 = 64 * 1024;

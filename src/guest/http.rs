@@ -4,8 +4,8 @@
 use crate::classify::{from_http_error, from_io_detail, Phase};
 use crate::gateway_url::{Endpoint, Scheme};
 use crate::options::{ms_to_ns, Resolved};
-use crate::types::{Error, TimeoutKind, TransportError, TransportKind};
 use crate::token;
+use crate::types::{Error, TimeoutKind, TransportError, TransportKind};
 use alloc::string::ToString;
 use alloc::vec::Vec;
 use wasi::clocks::monotonic_clock;
@@ -152,7 +152,10 @@ pub fn send(req: &Request<'_>, t: &Resolved, deadline: &Deadline) -> Result<InFl
 }
 
 /// Waits for the response headers.
-pub fn response(future: &FutureIncomingResponse, deadline: &Deadline) -> Result<IncomingResponse, Error> {
+pub fn response(
+    future: &FutureIncomingResponse,
+    deadline: &Deadline,
+) -> Result<IncomingResponse, Error> {
     {
         let ready = future.subscribe();
         deadline.wait(&ready)?;
@@ -241,7 +244,9 @@ impl BodyWriter {
                 deadline.wait(&self.stream.subscribe())?;
                 continue;
             }
-            let n = data.len().min(usize::try_from(permit).unwrap_or(usize::MAX));
+            let n = data
+                .len()
+                .min(usize::try_from(permit).unwrap_or(usize::MAX));
             self.stream
                 .write(&data[..n])
                 .map_err(|e| stream_error(e, Phase::Request))?;

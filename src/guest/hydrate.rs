@@ -9,7 +9,11 @@ use crate::types::{Error, Gateway, HydrateOutcome, Options};
 use crate::{gateway_url, redact, token};
 use wasi::http::types::Method;
 
-pub fn run(gateway: &Gateway, session_file: &str, options: &Options) -> Result<HydrateOutcome, Error> {
+pub fn run(
+    gateway: &Gateway,
+    session_file: &str,
+    options: &Options,
+) -> Result<HydrateOutcome, Error> {
     fetch(gateway, session_file, options).map_err(|e| redact::error(e, &[&gateway.token]))
 }
 
@@ -23,7 +27,11 @@ impl Drop for TempGuard<'_> {
     }
 }
 
-fn fetch(gateway: &Gateway, session_file: &str, options: &Options) -> Result<HydrateOutcome, Error> {
+fn fetch(
+    gateway: &Gateway,
+    session_file: &str,
+    options: &Options,
+) -> Result<HydrateOutcome, Error> {
     let limits = options::resolve(Operation::Hydrate, options).map_err(Error::InvalidInput)?;
     let endpoint = gateway_url::endpoint(&gateway.url).map_err(Error::InvalidInput)?;
     token::check(&gateway.token, "gateway token").map_err(Error::InvalidInput)?;

@@ -13,7 +13,9 @@ use crate::classify::write_status;
 use crate::json_escape::{Counter, JsonEscaper};
 use crate::options::{self, Operation};
 use crate::run_binding::MAX_RUN_ID;
-use crate::types::{Error, Options, RunBinding, SizeLimit, SkipReason, TerminalStatus, WriteOutcome};
+use crate::types::{
+    Error, Options, RunBinding, SizeLimit, SkipReason, TerminalStatus, WriteOutcome,
+};
 use crate::{gateway_url, redact, token};
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -77,7 +79,11 @@ fn measure(file: &Descriptor) -> Result<Pass, Error> {
 }
 
 /// Pass two: escape and send. `Err(None)` means the file changed under us.
-fn stream(file: &Descriptor, body: &mut BodyWriter, deadline: &Deadline) -> Result<Pass, Option<Error>> {
+fn stream(
+    file: &Descriptor,
+    body: &mut BodyWriter,
+    deadline: &Deadline,
+) -> Result<Pass, Option<Error>> {
     let mut escaper = JsonEscaper::new();
     let mut out = Vec::new();
     let mut escaped = 0u64;
@@ -98,7 +104,12 @@ fn stream(file: &Descriptor, body: &mut BodyWriter, deadline: &Deadline) -> Resu
     })
 }
 
-fn send(url: &str, run: &RunBinding, session_file: &str, options: &Options) -> Result<WriteOutcome, Error> {
+fn send(
+    url: &str,
+    run: &RunBinding,
+    session_file: &str,
+    options: &Options,
+) -> Result<WriteOutcome, Error> {
     let limits = options::resolve(Operation::Write, options).map_err(Error::InvalidInput)?;
     let endpoint = gateway_url::endpoint(url).map_err(Error::InvalidInput)?;
     token::check(&run.token, "run token").map_err(Error::InvalidInput)?;

@@ -60,7 +60,12 @@ async fn serve(name: &str, dir: &Path) -> ExitCode {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["list"] => list(),
         ["serve", name, dir] => serve(name, Path::new(dir)).await,
         _ => {

@@ -1,0 +1,134 @@
+//! The component, compiled once and pre-instantiated; a fresh store per call.
+
+use crate::bindings::{
+    ClearOutcome, Error, Gateway, HydrateOutcome, Options, RunBinding, SnapshotClient,
+    SnapshotClientPre, TerminalStatus, WriteOutcome,
+};
+use crate::state::{AuthorityFilter, MemoryLimiter, Sandbox, State};
+use std::path::Path;
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Engine, Result, Store};
+use wasmtime_wasi::{FsPerms, WasiCtx};
+use wasmtime_wasi_http::WasiHttpCtx;
+
+/// A finished call: its outcome and how far the guest's memory grew.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call<T> {
+    pub outcome: T,
+    /// Largest linear memory the guest reached, in bytes.
+    pub peak_memory: usize,
+}
+
+/// The compiled component, linked against WASI and ready to instantiate.
+pub struct SnapshotHost {
+    engine: Engine,
+    pre: SnapshotClientPre<State>,
+    cache_hit: bool,
+}
+
+impl SnapshotHost {
+    /// Compiles the component at `wasm`, or loads it from `cache_dir`.
+    pub fn load(wasm: &Path, cache_dir: Option<&Path>) -> Result<Self> {
+        let engine = Engine::default();
+        let (component, cache_hit) = crate::cache::load(&engine, wasm, cache_dir)?;
+        let mut linker = Linker::<State>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        let pre = SnapshotClientPre::new(linker.instantiate_pre(&component)?)?;
+        Ok(Self {
+            engine,
+            pre,
+            cache_hit,
+        })
+    }
+
+    /// Whether [`SnapshotHost::load`] found a compiled artifact in its cache.
+    pub fn cache_hit(&self) -> bool {
+        self.cache_hit
+    }
+
+    async fn instantiate(&self, sandbox: &Sandbox) -> Result<(Store<State>, SnapshotClient)> {
+        let mut wasi = WasiCtx::builder();
+        for (host, guest) in &sandbox.preopens {
+            wasi.preopened_dir(host, guest, FsPerms::ReadWrite)?;
+        }
+        let state = State {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            filter: AuthorityFilter(sandbox.allowed_authorities.clone()),
+            memory: MemoryLimiter {
+                cap: sandbox.memory_cap,
+                peak: 0,
+            },
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.memory);
+        let client = self.pre.instantiate_async(&mut store).await?;
+        Ok((store, client))
+    }
+
+    fn finish<T>(store: &Store<State>, outcome: T) -> Call<T> {
+        Call {
+            outcome,
+            peak_memory: store.data().memory.peak,
+        }
+    }
+
+    pub async fn hydrate(
+        &self,
+        sandbox: &Sandbox,
+        gateway: &Gateway,
+        session_file: &str,
+        options: Options,
+    ) -> Result<Call<Result<HydrateOutcome, Error>>> {
+        let (mut store, client) = self.instantiate(sandbox).await?;
+        let outcome = client
+            .lobu_transcript_snapshot_snapshot()
+            .call_hydrate(&mut store, gateway, session_file, options)
+            .await?;
+        Ok(Self::finish(&store, outcome))
+    }
+
+    pub async fn write(
+        &self,
+        sandbox: &Sandbox,
+        gateway_url: &str,
+        run: Option<&RunBinding>,
+        session_file: &str,
+        status: TerminalStatus,
+        options: Options,
+    ) -> Result<Call<WriteOutcome>> {
+        let (mut store, client) = self.instantiate(sandbox).await?;
+        let outcome = client
+            .lobu_transcript_snapshot_snapshot()
+            .call_write(&mut store, gateway_url, run, session_file, status, options)
+            .await?;
+        Ok(Self::finish(&store, outcome))
+    }
+
+    pub async fn clear(
+        &self,
+        sandbox: &Sandbox,
+        gateway: &Gateway,
+        options: Options,
+    ) -> Result<Call<ClearOutcome>> {
+        let (mut store, client) = self.instantiate(sandbox).await?;
+        let outcome = client
+            .lobu_transcript_snapshot_snapshot()
+            .call_clear(&mut store, gateway, options)
+            .await?;
+        Ok(Self::finish(&store, outcome))
+    }
+
+    pub async fn run_binding_from_payload(
+        &self,
+        payload: &str,
+    ) -> Result<Result<Option<RunBinding>, Error>> {
+        let (mut store, client) = self.instantiate(&Sandbox::new()).await?;
+        client
+            .lobu_transcript_snapshot_snapshot()
+            .call_run_binding_from_payload(&mut store, payload)
+            .await
+    }
+}

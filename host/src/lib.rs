@@ -1,0 +1,48 @@
+//! Embeds the transcript-snapshot component in a Rust host on wasmtime.
+//!
+//! One [`SnapshotHost`] compiles (or loads from its cache) the component once
+//! and pre-instantiates it; every call gets a fresh store and instance,
+//! confined by a [`Sandbox`]: the directories it may see, the gateway
+//! authorities it may reach, and a cap on its memory.
+
+mod cache;
+mod client;
+mod state;
+
+pub use client::{Call, SnapshotHost};
+pub use state::Sandbox;
+
+/// Bindings for the component's world. WASI imports come from wasmtime-wasi
+/// and wasmtime-wasi-http, so only the `snapshot` export is generated here.
+pub mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "lobu:transcript-snapshot/snapshot-client",
+        exports: { default: async },
+        additional_derives: [PartialEq, Eq],
+        with: {
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+            "wasi:filesystem": wasmtime_wasi::p2::bindings::filesystem,
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+        },
+    });
+    pub use exports::lobu::transcript_snapshot::snapshot::*;
+}
+
+pub use bindings::{
+    ClearOutcome, Error, Gateway, HydrateOutcome, Options, RunBinding, SkipReason, TerminalStatus,
+    WriteOutcome,
+};
+
+/// Every option unset: the component's documented defaults.
+pub fn default_options() -> Options {
+    Options {
+        timeout_ms: None,
+        connect_timeout_ms: None,
+        first_byte_timeout_ms: None,
+        between_bytes_timeout_ms: None,
+        max_write_bytes: None,
+        max_hydrate_bytes: None,
+    }
+}

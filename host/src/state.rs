@@ -1,0 +1,148 @@
+//! What a call may touch, and the store data that enforces it.
+
+use http::{Request, Response};
+use std::future::Future;
+use std::path::PathBuf;
+use wasmtime::component::ResourceTable;
+use wasmtime::ResourceLimiter;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{
+    default_hooks, Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView,
+    WasiHttpHooks, WasiHttpView,
+};
+
+/// The guest needs ~1.3 MiB at any snapshot size; this leaves room to spare.
+const DEFAULT_MEMORY_CAP: usize = 16 * 1024 * 1024;
+
+/// What one call may touch.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    pub(crate) preopens: Vec<(PathBuf, String)>,
+    pub(crate) allowed_authorities: Option<Vec<String>>,
+    pub(crate) memory_cap: usize,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self {
+            preopens: Vec::new(),
+            allowed_authorities: None,
+            memory_cap: DEFAULT_MEMORY_CAP,
+        }
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes host directory `host` visible to the guest at absolute path `guest`.
+    pub fn preopen(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
+        self.preopens.push((host.into(), guest.into()));
+        self
+    }
+
+    /// Only these `host[:port]` authorities may be reached; any other request
+    /// fails in the guest as `denied`. Without this, any authority may be.
+    pub fn allow_only<S: Into<String>>(mut self, authorities: impl IntoIterator<Item = S>) -> Self {
+        self.allowed_authorities = Some(authorities.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Caps the guest's linear memory (default 16 MiB).
+    pub fn memory_cap(mut self, bytes: usize) -> Self {
+        self.memory_cap = bytes;
+        self
+    }
+}
+
+/// The connection task wasi:http hands back alongside a response.
+type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
+type SendFuture =
+    Box<dyn Future<Output = Result<(Response<WasiBody>, IoFuture), HttpError>> + Send>;
+
+/// Refuses requests to any authority outside the allow-list.
+pub(crate) struct AuthorityFilter(pub Option<Vec<String>>);
+
+impl WasiHttpHooks for AuthorityFilter {
+    fn send_request(
+        &mut self,
+        request: Request<WasiBody>,
+        options: Option<RequestOptions>,
+        fut: IoFuture,
+    ) -> SendFuture {
+        let authority = request
+            .uri()
+            .authority()
+            .map(|a| a.as_str().to_ascii_lowercase());
+        let allowed = match (&self.0, authority) {
+            (None, _) => true,
+            (Some(list), Some(a)) => list.iter().any(|x| x.eq_ignore_ascii_case(&a)),
+            (Some(_), None) => false,
+        };
+        if allowed {
+            default_hooks().send_request(request, options, fut)
+        } else {
+            Box::new(async { Err(HttpError::HttpRequestDenied) })
+        }
+    }
+}
+
+/// Caps the guest's linear memory and records how far it grew.
+pub(crate) struct MemoryLimiter {
+    pub cap: usize,
+    pub peak: usize,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.cap {
+            return Ok(false);
+        }
+        self.peak = self.peak.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
+/// Store data for one call.
+pub(crate) struct State {
+    pub wasi: WasiCtx,
+    pub http: WasiHttpCtx,
+    pub table: ResourceTable,
+    pub filter: AuthorityFilter,
+    pub memory: MemoryLimiter,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for State {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.filter,
+        }
+    }
+}
