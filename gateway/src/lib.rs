@@ -1,0 +1,36 @@
+//! Reference gateway for transcript snapshots.
+//!
+//! Serves the wire contract's GET/POST/DELETE on
+//! `{prefix}/worker/transcript/snapshot`, stores snapshots in SQLite or
+//! PostgreSQL, and mints/verifies its own bearer tokens.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use snapshot_gateway::{mint_token, serve, GatewayConfig, TokenClaims};
+//!
+//! let config = GatewayConfig::new("127.0.0.1:0".parse()?, "sqlite::memory:", "secret")
+//!     .with_prefix("/lobu");
+//! let gateway = serve(config).await?;
+//! let token = mint_token(
+//!     "secret",
+//!     &TokenClaims::for_run("org", "agent", "conv", 1, Duration::from_secs(600)),
+//! )?;
+//! println!("{} {}", gateway.base_url(), token.len());
+//! gateway.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod error;
+pub mod pg_cluster;
+pub mod routes;
+pub mod server;
+pub mod store;
+pub mod token;
+pub mod validate;
+
+pub use error::{ApiError, GatewayError};
+pub use routes::SNAPSHOT_PATH;
+pub use server::{serve, GatewayConfig, RunningGateway};
+pub use store::Backend;
+pub use token::{mint_token, TokenClaims, TokenError};

@@ -1,0 +1,244 @@
+//! Snapshot storage over one code path for SQLite and PostgreSQL (sqlx's
+//! `Any` driver). Races between replicas are settled by the table's unique
+//! key, never by process memory.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{MigrateError, Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyPool, ConnectOptions, Row};
+
+use crate::token::Scope;
+use crate::validate::TerminalStatus;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] MigrateError),
+    #[error("snapshot of {0} bytes does not fit the byte_size column")]
+    TooLarge(usize),
+}
+
+/// Which database a `--database` value names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A `--database` value resolved to a sqlx URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Target {
+    backend: Backend,
+    url: String,
+    in_memory: bool,
+}
+
+/// `postgres://…`/`postgresql://…` → PostgreSQL; `sqlite::memory:` or
+/// `:memory:` → in-memory SQLite; other `sqlite:…` URLs as given; anything
+/// else is a SQLite file path, created when missing.
+fn resolve(database: &str) -> Target {
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        return Target {
+            backend: Backend::Postgres,
+            url: database.to_owned(),
+            in_memory: false,
+        };
+    }
+    if database == "sqlite::memory:" || database == ":memory:" {
+        return Target {
+            backend: Backend::Sqlite,
+            url: "sqlite::memory:".to_owned(),
+            in_memory: true,
+        };
+    }
+    let url = if database.starts_with("sqlite:") {
+        database.to_owned()
+    } else {
+        // Absolute, so the URL's first segment is not taken for a host; sqlx
+        // percent-encodes the path (spaces, '?', '#').
+        let path = std::path::absolute(database).unwrap_or_else(|_| database.into());
+        SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .to_url_lossy()
+            .to_string()
+    };
+    Target {
+        backend: Backend::Sqlite,
+        url,
+        in_memory: false,
+    }
+}
+
+/// Connection pool plus the queries the three routes need.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects and applies migrations (under the migrator's lock, so
+    /// replicas starting together on one PostgreSQL database do not collide).
+    pub async fn connect(database: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let target = resolve(database);
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        if target.in_memory {
+            // An in-memory SQLite database lives as long as a connection to it.
+            options = options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        }
+        let pool = options.connect(&target.url).await?;
+        let migrator = Migrator::new(EmbeddedMigrations(target.backend)).await?;
+        migrator.run(&pool).await?;
+        Ok(Self {
+            pool,
+            backend: target.backend,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The latest `completed` snapshot of the scope, by run id.
+    pub async fn latest_completed(&self, scope: &Scope) -> Result<Option<String>, StoreError> {
+        let row: Option<AnyRow> = sqlx::query(
+            "SELECT snapshot_jsonl FROM agent_transcript_snapshot \
+             WHERE organization_id = $1 AND agent_id = $2 AND conversation_id = $3 \
+             AND terminal_status = 'completed' ORDER BY run_id DESC LIMIT 1",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.agent_id)
+        .bind(&scope.conversation_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
+    /// Inserts one snapshot; `Ok(None)` when the run already has one.
+    pub async fn insert(
+        &self,
+        scope: &Scope,
+        run_id: i64,
+        status: TerminalStatus,
+        snapshot_jsonl: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let byte_size = i32::try_from(snapshot_jsonl.len())
+            .map_err(|_| StoreError::TooLarge(snapshot_jsonl.len()))?;
+        // DO NOTHING + RETURNING yields no row on a duplicate: the unique key
+        // decides the race, atomically, whichever replica gets there first.
+        // Placeholders appear in order, as SQLite numbers `$n` by appearance.
+        let row: Option<AnyRow> = sqlx::query(
+            "INSERT INTO agent_transcript_snapshot \
+             (organization_id, agent_id, conversation_id, run_id, snapshot_jsonl, byte_size, terminal_status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (organization_id, agent_id, conversation_id, run_id) DO NOTHING \
+             RETURNING id",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.agent_id)
+        .bind(&scope.conversation_id)
+        .bind(run_id)
+        .bind(snapshot_jsonl)
+        .bind(byte_size)
+        .bind(status.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
+    }
+
+    /// Deletes every snapshot of the scope; returns how many there were.
+    pub async fn delete_scope(&self, scope: &Scope) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM agent_transcript_snapshot \
+             WHERE organization_id = $1 AND agent_id = $2 AND conversation_id = $3",
+        )
+        .bind(&scope.organization_id)
+        .bind(&scope.agent_id)
+        .bind(&scope.conversation_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Closes every pooled connection; later queries fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The SQL files under `migrations/`, compiled in so the binary needs no
+/// files beside it. One directory per backend, same versions in each.
+#[derive(Debug)]
+struct EmbeddedMigrations(Backend);
+
+impl EmbeddedMigrations {
+    fn sources(&self) -> &'static [(i64, &'static str, &'static str)] {
+        match self.0 {
+            Backend::Sqlite => &[(
+                1,
+                "agent transcript snapshot",
+                include_str!("../migrations/sqlite/0001_agent_transcript_snapshot.sql"),
+            )],
+            Backend::Postgres => &[(
+                1,
+                "agent transcript snapshot",
+                include_str!("../migrations/postgres/0001_agent_transcript_snapshot.sql"),
+            )],
+        }
+    }
+}
+
+type ResolveFuture = Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send>>;
+
+impl MigrationSource<'static> for EmbeddedMigrations {
+    fn resolve(self) -> ResolveFuture {
+        let migrations = self
+            .sources()
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    Cow::Borrowed(sql),
+                    false,
+                )
+            })
+            .collect();
+        Box::pin(async move { Ok(migrations) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_database_values() {
+        assert_eq!(resolve("postgres://u@h/db").backend, Backend::Postgres);
+        assert_eq!(resolve("postgresql://u@h/db").backend, Backend::Postgres);
+        assert!(resolve("sqlite::memory:").in_memory);
+        assert!(resolve(":memory:").in_memory);
+        let file = resolve("/tmp/a b?.db");
+        assert_eq!(file.backend, Backend::Sqlite);
+        assert!(file.url.starts_with("sqlite://"), "{}", file.url);
+        assert!(file.url.contains("mode=rwc"), "{}", file.url);
+        assert!(!file.url.contains(' '), "{}", file.url);
+        let relative = resolve("Snap.db");
+        assert!(relative.url.contains("/Snap.db"), "{}", relative.url);
+    }
+}

@@ -1,0 +1,191 @@
+//! Shared harness: one in-process gateway per test on a fresh database of
+//! the chosen backend (a temp SQLite file, or a new database on this test
+//! binary's shared PostgreSQL cluster), plus a plain HTTP client.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code, unused_macros)]
+
+pub mod process;
+
+use std::time::Duration;
+
+use reqwest::{Client, Response};
+use serde_json::Value;
+use snapshot_gateway::{
+    mint_token, pg_cluster, serve, Backend, GatewayConfig, RunningGateway, TokenClaims,
+};
+
+pub const SECRET: &str = "test-secret-do-not-use";
+pub const HOUR: Duration = Duration::from_secs(3600);
+
+/// Runs each named `async fn name(backend: Backend)` once per backend:
+/// `sqlite::name` and `postgres::name`.
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(snapshot_gateway::Backend::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(snapshot_gateway::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}
+
+/// A database URL for `backend`, fresh and empty. The returned guard keeps a
+/// SQLite temp dir alive.
+pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("snapshots.db");
+            (path.to_string_lossy().into_owned(), Some(dir))
+        }
+        Backend::Postgres => {
+            let url = pg_cluster::fresh_database()
+                .await
+                .expect("PostgreSQL test cluster");
+            (url, None)
+        }
+    }
+}
+
+/// The (org, agent, conversation) a test writes under.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub org: String,
+    pub agent: String,
+    pub conversation: String,
+}
+
+impl Scope {
+    pub fn new(org: &str, agent: &str, conversation: &str) -> Self {
+        Self {
+            org: org.into(),
+            agent: agent.into(),
+            conversation: conversation.into(),
+        }
+    }
+
+    pub fn default_scope() -> Self {
+        Self::new("org-1", "agent-1", "conv-1")
+    }
+
+    pub fn run_token(&self, run_id: i64) -> String {
+        self.token_with(SECRET, Some(run_id), HOUR)
+    }
+
+    pub fn deployment_token(&self) -> String {
+        self.token_with(SECRET, None, HOUR)
+    }
+
+    pub fn token_with(&self, secret: &str, run_id: Option<i64>, ttl: Duration) -> String {
+        let mut claims = TokenClaims::deployment(&self.org, &self.agent, &self.conversation, ttl);
+        claims.run_id = run_id;
+        mint_token(secret, &claims).expect("mint token")
+    }
+}
+
+pub struct TestGateway {
+    pub gateway: RunningGateway,
+    pub client: Client,
+    _sqlite_dir: Option<tempfile::TempDir>,
+}
+
+impl TestGateway {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with_prefix(backend, "").await
+    }
+
+    pub async fn start_with_prefix(backend: Backend, prefix: &str) -> Self {
+        let (database, dir) = fresh_database(backend).await;
+        let config = GatewayConfig::new("127.0.0.1:0".parse().expect("addr"), database, SECRET)
+            .with_prefix(prefix);
+        let gateway = serve(config).await.expect("gateway starts");
+        assert_eq!(gateway.backend(), backend);
+        Self {
+            gateway,
+            client: client(),
+            _sqlite_dir: dir,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.gateway.snapshot_url()
+    }
+
+    pub async fn get(&self, token: Option<&str>) -> Response {
+        send(self.client.get(self.url()), token).await
+    }
+
+    pub async fn delete(&self, token: Option<&str>) -> Response {
+        send(self.client.delete(self.url()), token).await
+    }
+
+    pub async fn post_json(&self, token: Option<&str>, body: &Value) -> Response {
+        self.post_raw(token, body.to_string().into_bytes()).await
+    }
+
+    pub async fn post_raw(&self, token: Option<&str>, body: Vec<u8>) -> Response {
+        let request = self
+            .client
+            .post(self.url())
+            .header("content-type", "application/json")
+            .body(body);
+        send(request, token).await
+    }
+
+    /// POSTs a snapshot for `run_id` with that run's token; returns the status.
+    pub async fn write(&self, scope: &Scope, run_id: i64, status: &str, jsonl: &str) -> u16 {
+        let body = write_body(status, jsonl, run_id);
+        let token = scope.run_token(run_id);
+        self.post_json(Some(&token), &body).await.status().as_u16()
+    }
+}
+
+/// A client that ignores proxy settings from the environment: everything
+/// here talks to 127.0.0.1.
+pub fn client() -> Client {
+    Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("http client")
+}
+
+async fn send(request: reqwest::RequestBuilder, token: Option<&str>) -> Response {
+    let request = match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    };
+    request.send().await.expect("request reaches the gateway")
+}
+
+pub fn write_body(status: &str, jsonl: &str, run_id: i64) -> Value {
+    serde_json::json!({"terminalStatus": status, "snapshotJsonl": jsonl, "runId": run_id})
+}
+
+/// Status and parsed JSON body of a response.
+pub async fn status_json(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("body");
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("JSON body, got {:?}", String::from_utf8_lossy(&bytes)));
+    (status, json)
+}
+
+/// Asserts a `{"error": "..."}` body with the given status.
+pub async fn assert_error(response: Response, expected: u16) {
+    let (status, body) = status_json(response).await;
+    assert_eq!(status, expected, "body: {body}");
+    assert!(body["error"].is_string(), "error body: {body}");
+}

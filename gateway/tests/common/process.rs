@@ -1,0 +1,69 @@
+//! The real `snapshot-gateway` binary as a child process.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A `snapshot-gateway serve` child, killed when dropped.
+pub struct GatewayProcess {
+    pub child: Child,
+    /// `http://ADDR`, as printed on the `listening` line.
+    pub origin: String,
+    _log: tempfile::NamedTempFile,
+}
+
+pub fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_snapshot-gateway"))
+}
+
+impl GatewayProcess {
+    /// Starts `serve` with `args` appended and waits for its `listening` line.
+    pub async fn spawn(args: &[&str], envs: &[(&str, &str)]) -> Self {
+        // Logs go to a file, shown only if the gateway fails to start.
+        let log = tempfile::NamedTempFile::new().expect("log file");
+        let stderr = log.reopen().expect("reopen log");
+        let mut command = binary();
+        command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .envs(envs.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(stderr))
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("spawn snapshot-gateway");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            BufReader::new(stdout).read_line(&mut line),
+        )
+        .await
+        .expect("gateway printed nothing within 60 s")
+        .expect("read stdout");
+        let Some(origin) = line.trim().strip_prefix("listening ").map(str::to_owned) else {
+            let logs = std::fs::read_to_string(log.path()).unwrap_or_default();
+            panic!("unexpected first line {line:?}; gateway stderr:\n{logs}");
+        };
+        assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
+        Self {
+            child,
+            origin,
+            _log: log,
+        }
+    }
+
+    /// SIGTERM, then the exit status (graceful shutdown must exit 0).
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("still running");
+        let pid = libc::pid_t::try_from(pid).expect("pid fits");
+        // SAFETY: signals our own, not yet reaped, child.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("gateway exits after SIGTERM")
+            .expect("wait")
+    }
+}
