@@ -6,7 +6,6 @@ pub mod build;
 pub mod cases;
 pub mod host;
 pub mod mock_gateway;
-pub mod outcome_json;
 pub mod runner;
 pub mod verdict;
 

@@ -4,9 +4,10 @@ use crate::bindings::{Options, RunBinding, TerminalStatus};
 use crate::cases::{Call, Case};
 use crate::host::{Harness, Workspace};
 use crate::mock_gateway::MockGateway;
-use crate::{outcome_json, verdict};
+use crate::verdict;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use transcript_snapshot_host::json as outcome_json;
 
 /// Options from a case's kebab-case map. Unknown names fail the case.
 pub fn options(map: &BTreeMap<String, u64>) -> Result<Options, String> {

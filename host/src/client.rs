@@ -8,7 +8,7 @@ use crate::state::{AuthorityFilter, MemoryLimiter, Sandbox, State};
 use std::path::Path;
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Engine, Result, Store};
-use wasmtime_wasi::{FsPerms, WasiCtx};
+use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::WasiHttpCtx;
 
 /// A finished call: its outcome and how far the guest's memory grew.
@@ -49,8 +49,8 @@ impl SnapshotHost {
 
     async fn instantiate(&self, sandbox: &Sandbox) -> Result<(Store<State>, SnapshotClient)> {
         let mut wasi = WasiCtx::builder();
-        for (host, guest) in &sandbox.preopens {
-            wasi.preopened_dir(host, guest, FsPerms::ReadWrite)?;
+        for (host, guest, perms) in &sandbox.preopens {
+            wasi.preopened_dir(host, guest, *perms)?;
         }
         let state = State {
             wasi: wasi.build(),

@@ -1,4 +1,5 @@
-//! The canonical JSON form of outcomes, shared by every harness: a variant
+//! The canonical JSON form of outcomes (the conformance suite's and the
+//! CLI's `--json`): a variant
 //! case with a payload is `{"case": payload}`, without one it is `"case"`;
 //! records are objects; names are the WIT's kebab-case names; `result` is
 //! `{"ok": …}` or `{"err": …}`.

@@ -7,9 +7,12 @@
 
 mod cache;
 mod client;
+mod display;
+pub mod json;
 mod state;
 
 pub use client::{Call, SnapshotHost};
+pub use display::Describe;
 pub use state::Sandbox;
 
 /// Bindings for the component's world. WASI imports come from wasmtime-wasi

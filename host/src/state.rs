@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use wasmtime::component::ResourceTable;
 use wasmtime::ResourceLimiter;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{
     default_hooks, Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView,
     WasiHttpHooks, WasiHttpView,
@@ -17,7 +17,7 @@ const DEFAULT_MEMORY_CAP: usize = 16 * 1024 * 1024;
 /// What one call may touch.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
-    pub(crate) preopens: Vec<(PathBuf, String)>,
+    pub(crate) preopens: Vec<(PathBuf, String, FsPerms)>,
     pub(crate) allowed_authorities: Option<Vec<String>>,
     pub(crate) memory_cap: usize,
 }
@@ -37,9 +37,17 @@ impl Sandbox {
         Self::default()
     }
 
-    /// Makes host directory `host` visible to the guest at absolute path `guest`.
+    /// Makes host directory `host` visible, read-write, at absolute guest path `guest`.
     pub fn preopen(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
-        self.preopens.push((host.into(), guest.into()));
+        self.preopens
+            .push((host.into(), guest.into(), FsPerms::ReadWrite));
+        self
+    }
+
+    /// Like [`Sandbox::preopen`], read-only: enough for `write`, which only reads.
+    pub fn preopen_read_only(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
+        self.preopens
+            .push((host.into(), guest.into(), FsPerms::ReadOnly));
         self
     }
 

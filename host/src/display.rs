@@ -1,0 +1,116 @@
+//! One-line, human-readable descriptions of outcomes, for logs. The
+//! component already keeps tokens out of every text it returns.
+
+use crate::bindings::{
+    ClearOutcome, Error, HydrateOutcome, SkipReason, TimeoutKind, TransportKind, WriteOutcome,
+};
+use std::fmt;
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Connect => "connecting",
+            TimeoutKind::FirstByte => "waiting for the response",
+            TimeoutKind::BetweenBytes => "waiting for more of the body",
+            TimeoutKind::Deadline => "overall deadline",
+        })
+    }
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Dns => "DNS lookup failed",
+            TransportKind::ConnectionRefused => "connection refused",
+            TransportKind::ConnectionReset => "connection reset",
+            TransportKind::Tls => "TLS failed",
+            TransportKind::Protocol => "HTTP protocol error",
+            TransportKind::Other => "transport error",
+        })
+    }
+}
+
+/// A readable sentence for an error (bindgen's own `Display` for the WIT
+/// `error` type prints its debug form).
+pub struct Describe<'a>(pub &'a Error);
+
+impl fmt::Display for Describe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
+            Error::NotPreopened(p) => write!(f, "{p} is under no preopened directory"),
+            Error::HttpStatus(s) => write!(f, "gateway answered HTTP {s}"),
+            Error::Denied => f.write_str("the host refused to send the request"),
+            Error::Transport(t) => write!(f, "{} ({})", t.kind, t.detail),
+            Error::Timeout(k) => write!(f, "timed out ({k})"),
+            Error::LengthMismatch(l) => write!(
+                f,
+                "body of {} bytes does not match its content-length of {}",
+                l.received, l.expected
+            ),
+            Error::TooLarge(s) => write!(
+                f,
+                "snapshot of {} bytes is over the limit of {}",
+                s.size, s.limit
+            ),
+            Error::Filesystem(e) => write!(f, "could not {} ({})", e.operation, e.code),
+            Error::InvalidUtf8(o) => write!(
+                f,
+                "session file is not UTF-8 (first bad byte at offset {o})"
+            ),
+            Error::FileChanged => {
+                f.write_str("session file changed while it was being sent; nothing stored")
+            }
+        }
+    }
+}
+
+impl fmt::Display for HydrateOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HydrateOutcome::Hydrated(n) => write!(f, "hydrated {n} bytes"),
+            HydrateOutcome::NoSnapshot => {
+                f.write_str("no snapshot on the gateway; session file left as it was")
+            }
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SkipReason::NotCompleted => "the run did not complete",
+            SkipReason::NoRunBinding => "no run id and run token",
+            SkipReason::SessionFileMissing => "no session file",
+            SkipReason::SessionFileEmpty => "the session file is empty",
+        })
+    }
+}
+
+impl fmt::Display for WriteOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteOutcome::Stored(s) => write!(f, "stored {} bytes (HTTP {})", s.bytes, s.status),
+            WriteOutcome::Duplicate => f.write_str("already stored for this run (HTTP 409)"),
+            WriteOutcome::Skipped(r) => write!(f, "skipped: {r}; nothing sent"),
+            WriteOutcome::TooLarge(s) => write!(
+                f,
+                "session file of {} bytes is over the limit of {}; nothing sent",
+                s.size, s.limit
+            ),
+            WriteOutcome::Failed(e) => write!(f, "write failed: {}", Describe(e)),
+        }
+    }
+}
+
+impl fmt::Display for ClearOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClearOutcome::Cleared(c) => match c.deleted {
+                Some(n) => write!(f, "cleared (HTTP {}, {n} deleted)", c.status),
+                None => write!(f, "cleared (HTTP {})", c.status),
+            },
+            ClearOutcome::Failed(e) => write!(f, "clear failed: {}", Describe(e)),
+        }
+    }
+}
