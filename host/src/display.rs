@@ -69,9 +69,7 @@ impl fmt::Display for HydrateOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HydrateOutcome::Hydrated(n) => write!(f, "hydrated {n} bytes"),
-            HydrateOutcome::NoSnapshot => {
-                f.write_str("no snapshot on the gateway; session file left as it was")
-            }
+            HydrateOutcome::NoSnapshot => f.write_str("no snapshot; session file untouched"),
         }
     }
 }
@@ -79,10 +77,10 @@ impl fmt::Display for HydrateOutcome {
 impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            SkipReason::NotCompleted => "the run did not complete",
-            SkipReason::NoRunBinding => "no run id and run token",
+            SkipReason::NotCompleted => "run not completed",
+            SkipReason::NoRunBinding => "no run binding",
             SkipReason::SessionFileMissing => "no session file",
-            SkipReason::SessionFileEmpty => "the session file is empty",
+            SkipReason::SessionFileEmpty => "session file empty",
         })
     }
 }
@@ -92,7 +90,7 @@ impl fmt::Display for WriteOutcome {
         match self {
             WriteOutcome::Stored(s) => write!(f, "stored {} bytes (HTTP {})", s.bytes, s.status),
             WriteOutcome::Duplicate => f.write_str("already stored for this run (HTTP 409)"),
-            WriteOutcome::Skipped(r) => write!(f, "skipped: {r}; nothing sent"),
+            WriteOutcome::Skipped(r) => write!(f, "skipped ({r}); nothing sent"),
             WriteOutcome::TooLarge(s) => write!(
                 f,
                 "session file of {} bytes is over the limit of {}; nothing sent",
