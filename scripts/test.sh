@@ -11,5 +11,5 @@ step "build the component" cargo build --target wasm32-wasip2 --release
 step "rustfmt" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32-wasip2)" cargo clippy --target wasm32-wasip2 -p transcript-snapshot --all-targets -- -D warnings
-step "Rust tests: unit, wasmtime harness, conformance" cargo test --workspace
+step "Rust tests: unit, wasmtime harness, conformance, gateway, CLI" cargo test --workspace --no-fail-fast
 echo "all tests passed"

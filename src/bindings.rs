@@ -15,6 +15,7 @@ wit_bindgen::generate!({
         "wasi:io/error@0.2.12": wasi::io::error,
         "wasi:clocks/monotonic-clock@0.2.12": wasi::clocks::monotonic_clock,
         "wasi:clocks/wall-clock@0.2.12": wasi::clocks::wall_clock,
+        "wasi:random/insecure@0.2.12": wasi::random::insecure,
     },
     additional_derives: [PartialEq, Eq],
     pub_export_macro: false,

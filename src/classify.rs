@@ -1,8 +1,6 @@
 //! Turns what the gateway or the host said into the outcome a caller sees.
 
-use crate::types::{
-    ClearOutcome, Cleared, Error, Stored, TimeoutKind, TransportError, TransportKind, WriteOutcome,
-};
+use crate::types::{Error, TimeoutKind, TransportError, TransportKind};
 use alloc::format;
 use alloc::string::String;
 use wasi::http::types::ErrorCode;
@@ -25,30 +23,31 @@ pub fn hydrate_status(status: u16) -> HydrateStatus {
     }
 }
 
-/// A write's response: 2xx stored, 409 already stored (benign), else failed.
-pub fn write_status(status: u16, bytes: u64) -> WriteOutcome {
+/// A write the gateway accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteAccepted {
+    /// 2xx, with the status.
+    Stored(u16),
+    /// 409: a snapshot for this run is already there (benign).
+    Duplicate,
+}
+
+/// A write's response: 2xx stored, 409 already stored, anything else an error.
+pub fn write_status(status: u16) -> Result<WriteAccepted, Error> {
     match status {
-        200..=299 => WriteOutcome::Stored(Stored { bytes, status }),
-        409 => WriteOutcome::Duplicate,
-        other => WriteOutcome::Failed(Error::HttpStatus(other)),
+        200..=299 => Ok(WriteAccepted::Stored(status)),
+        409 => Ok(WriteAccepted::Duplicate),
+        other => Err(Error::HttpStatus(other)),
     }
 }
 
-/// Whether a clear's response means the gateway's copy is gone.
-pub fn clear_accepted(status: u16) -> bool {
-    (200..=299).contains(&status) || status == 404
-}
-
-/// A clear's response. `body` is the start of the response body, read only
-/// for an accepted status.
-pub fn clear_status(status: u16, body: &[u8]) -> ClearOutcome {
-    if clear_accepted(status) {
-        ClearOutcome::Cleared(Cleared {
-            status,
-            deleted: deleted_count(body),
-        })
+/// A clear's response: 2xx or 404 (nothing to delete) means the gateway's
+/// copy is gone; `body` is the start of the response body.
+pub fn clear_status(status: u16, body: &[u8]) -> Result<(u16, Option<u64>), Error> {
+    if (200..=299).contains(&status) || status == 404 {
+        Ok((status, deleted_count(body)))
     } else {
-        ClearOutcome::Failed(Error::HttpStatus(status))
+        Err(Error::HttpStatus(status))
     }
 }
 
@@ -163,55 +162,19 @@ mod tests {
 
     #[test]
     fn write_409_is_duplicate_and_other_errors_fail() {
-        assert_eq!(
-            write_status(200, 7),
-            WriteOutcome::Stored(Stored {
-                bytes: 7,
-                status: 200
-            })
-        );
-        assert_eq!(
-            write_status(201, 7),
-            WriteOutcome::Stored(Stored {
-                bytes: 7,
-                status: 201
-            })
-        );
-        assert_eq!(write_status(409, 7), WriteOutcome::Duplicate);
-        assert_eq!(
-            write_status(500, 7),
-            WriteOutcome::Failed(Error::HttpStatus(500))
-        );
-        assert_eq!(
-            write_status(413, 7),
-            WriteOutcome::Failed(Error::HttpStatus(413))
-        );
+        assert_eq!(write_status(200), Ok(WriteAccepted::Stored(200)));
+        assert_eq!(write_status(201), Ok(WriteAccepted::Stored(201)));
+        assert_eq!(write_status(409), Ok(WriteAccepted::Duplicate));
+        assert_eq!(write_status(500), Err(Error::HttpStatus(500)));
+        assert_eq!(write_status(413), Err(Error::HttpStatus(413)));
     }
 
     #[test]
     fn clear_treats_404_as_success_and_reads_deleted() {
-        assert_eq!(
-            clear_status(200, br#"{"deleted": 3}"#),
-            ClearOutcome::Cleared(Cleared {
-                status: 200,
-                deleted: Some(3)
-            })
-        );
-        assert_eq!(
-            clear_status(404, b"not found"),
-            ClearOutcome::Cleared(Cleared {
-                status: 404,
-                deleted: None
-            })
-        );
-        assert_eq!(
-            clear_status(500, b""),
-            ClearOutcome::Failed(Error::HttpStatus(500))
-        );
-        assert_eq!(
-            clear_status(401, b""),
-            ClearOutcome::Failed(Error::HttpStatus(401))
-        );
+        assert_eq!(clear_status(200, br#"{"deleted": 3}"#), Ok((200, Some(3))));
+        assert_eq!(clear_status(404, b"not found"), Ok((404, None)));
+        assert_eq!(clear_status(500, b""), Err(Error::HttpStatus(500)));
+        assert_eq!(clear_status(401, b""), Err(Error::HttpStatus(401)));
     }
 
     #[test]

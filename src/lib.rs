@@ -22,6 +22,7 @@ pub mod guest_path;
 pub mod json_escape;
 pub mod options;
 pub mod redact;
+pub mod retry;
 pub mod run_binding;
 pub mod token;
 
@@ -40,7 +41,7 @@ impl bindings::exports::lobu::transcript_snapshot::snapshot::Guest for Component
         gateway: types::Gateway,
         session_file: alloc::string::String,
         options: types::Options,
-    ) -> Result<types::HydrateOutcome, types::Error> {
+    ) -> Result<types::HydrateOutcome, types::Failure> {
         guest::hydrate::run(&gateway, &session_file, &options)
     }
 

@@ -1,5 +1,6 @@
 //! Per-call options: defaults, checks, and the deadlines they turn into.
 
+use crate::retry::{Policy, DEFAULT_BASE_MS, DEFAULT_CAP_MS, DEFAULT_MAX_ATTEMPTS};
 use crate::types::Options;
 use alloc::string::{String, ToString};
 
@@ -28,6 +29,7 @@ pub struct Resolved {
     pub between_bytes_timeout_ms: u32,
     pub max_write_bytes: u64,
     pub max_hydrate_bytes: u64,
+    pub retry: Policy,
 }
 
 fn positive<T: PartialEq + Default + Copy>(
@@ -60,6 +62,12 @@ pub fn resolve(op: Operation, o: &Options) -> Result<Resolved, String> {
             .unwrap_or(DEFAULT_MAX_WRITE_BYTES),
         max_hydrate_bytes: positive(o.max_hydrate_bytes, "max-hydrate-bytes")?
             .unwrap_or(DEFAULT_MAX_HYDRATE_BYTES),
+        retry: Policy {
+            max_attempts: positive(o.max_attempts, "max-attempts")?.unwrap_or(DEFAULT_MAX_ATTEMPTS),
+            // A zero base or cap is allowed: retry at once.
+            base_ms: o.retry_base_ms.unwrap_or(DEFAULT_BASE_MS),
+            cap_ms: o.retry_cap_ms.unwrap_or(DEFAULT_CAP_MS),
+        },
     })
 }
 
@@ -80,6 +88,9 @@ mod tests {
             between_bytes_timeout_ms: None,
             max_write_bytes: None,
             max_hydrate_bytes: None,
+            max_attempts: None,
+            retry_base_ms: None,
+            retry_cap_ms: None,
         }
     }
 
@@ -97,6 +108,10 @@ mod tests {
         assert_eq!(w.timeout_ms, 60_000);
         assert_eq!(w.max_write_bytes, 4_194_304);
         assert_eq!(w.max_hydrate_bytes, 67_108_864);
+        assert_eq!(
+            (w.retry.max_attempts, w.retry.base_ms, w.retry.cap_ms),
+            (3, 200, 5_000)
+        );
     }
 
     #[test]

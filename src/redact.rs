@@ -1,7 +1,7 @@
 //! Last line of defence for "the token never appears in any text": every
 //! string leaving the component passes through here.
 
-use crate::types::Error;
+use crate::types::{Error, Failure};
 use alloc::string::String;
 
 const MASK: &str = "[redacted]";
@@ -32,6 +32,14 @@ pub fn error(e: Error, secrets: &[&str]) -> Error {
             Error::Filesystem(f)
         }
         other => other,
+    }
+}
+
+/// `f` with every secret scrubbed from its error's texts.
+pub fn failure(f: Failure, secrets: &[&str]) -> Failure {
+    Failure {
+        error: error(f.error, secrets),
+        attempts: f.attempts,
     }
 }
 

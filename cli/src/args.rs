@@ -112,6 +112,15 @@ pub struct OptionArgs {
     /// Largest snapshot `hydrate` accepts (default 64 MiB).
     #[arg(long)]
     pub max_hydrate_bytes: Option<u64>,
+    /// Attempts at most, retries of transient failures included (default 3).
+    #[arg(long)]
+    pub max_attempts: Option<u32>,
+    /// Backoff base between attempts, in milliseconds (default 200).
+    #[arg(long)]
+    pub retry_base_ms: Option<u32>,
+    /// Longest wait between attempts, in milliseconds (default 5000).
+    #[arg(long)]
+    pub retry_cap_ms: Option<u32>,
 }
 
 impl OptionArgs {
@@ -123,6 +132,9 @@ impl OptionArgs {
             between_bytes_timeout_ms: self.between_bytes_timeout_ms,
             max_write_bytes: self.max_write_bytes,
             max_hydrate_bytes: self.max_hydrate_bytes,
+            max_attempts: self.max_attempts,
+            retry_base_ms: self.retry_base_ms,
+            retry_cap_ms: self.retry_cap_ms,
         }
     }
 }

@@ -119,7 +119,10 @@ impl Walk<'_> {
             .map_err(|e| e.to_string())?;
         let (text, ok) = match &call.outcome {
             Ok(o) => (o.to_string(), want(o)),
-            Err(e) => (transcript_snapshot_host::Describe(e).to_string(), false),
+            Err(e) => (
+                transcript_snapshot_host::DescribeFailure(e).to_string(),
+                false,
+            ),
         };
         self.row(pod, action, text, expected, ok);
         Ok(())
@@ -271,13 +274,13 @@ pub async fn run(
         failures: 0,
     };
     let stored = |o: &WriteOutcome| matches!(o, WriteOutcome::Stored(_));
-    let hydrated = |o: &HydrateOutcome| matches!(o, HydrateOutcome::Hydrated(n) if *n > 0);
+    let hydrated = |o: &HydrateOutcome| matches!(o, HydrateOutcome::Hydrated(h) if h.bytes > 0);
 
     w.hydrate(
         &pod_a,
         "hydrate (first turn)",
         "no snapshot",
-        is(HydrateOutcome::NoSnapshot),
+        |o: &HydrateOutcome| matches!(o, HydrateOutcome::NoSnapshot(_)),
     )
     .await?;
     pod_a
@@ -313,7 +316,7 @@ pub async fn run(
         TerminalStatus::Completed,
         "late retry of run 1's write",
         "duplicate",
-        is(WriteOutcome::Duplicate),
+        |o: &WriteOutcome| matches!(o, WriteOutcome::Duplicate(_)),
     )
     .await?;
     let after_run_2 = pod_b.sha256();
@@ -349,14 +352,14 @@ pub async fn run(
         &pod_a,
         "hydrate after reset",
         "no snapshot",
-        is(HydrateOutcome::NoSnapshot),
+        |o: &HydrateOutcome| matches!(o, HydrateOutcome::NoSnapshot(_)),
     )
     .await?;
     w.hydrate(
         &pod_b,
         "hydrate after reset",
         "no snapshot",
-        is(HydrateOutcome::NoSnapshot),
+        |o: &HydrateOutcome| matches!(o, HydrateOutcome::NoSnapshot(_)),
     )
     .await?;
 

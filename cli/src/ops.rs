@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use transcript_snapshot_host::json;
 use transcript_snapshot_host::{
-    ClearOutcome, Describe, Gateway, HydrateOutcome, RunBinding, SnapshotHost, TerminalStatus,
-    WriteOutcome,
+    ClearOutcome, Describe, DescribeFailure, Gateway, HydrateOutcome, RunBinding, SnapshotHost,
+    TerminalStatus, WriteOutcome,
 };
 
 /// What an outcome means for a shell script.
@@ -77,8 +77,11 @@ pub async fn hydrate(
         Ok(o @ HydrateOutcome::Hydrated(_)) => {
             (Exit::Done, format!("{o} into {}", session_file.display()))
         }
-        Ok(o @ HydrateOutcome::NoSnapshot) => (Exit::Nothing, o.to_string()),
-        Err(e) => (Exit::Failed, format!("hydrate failed: {}", Describe(e))),
+        Ok(o @ HydrateOutcome::NoSnapshot(_)) => (Exit::Nothing, o.to_string()),
+        Err(f) => (
+            Exit::Failed,
+            format!("hydrate failed: {}", DescribeFailure(f)),
+        ),
     };
     print(as_json, json::hydrate(&call.outcome), sentence);
     Ok(exit)
@@ -107,7 +110,7 @@ pub async fn write(
         .await
         .map_err(|e| format!("the component trapped: {e}"))?;
     let exit = match &call.outcome {
-        WriteOutcome::Stored(_) | WriteOutcome::Duplicate => Exit::Done,
+        WriteOutcome::Stored(_) | WriteOutcome::Duplicate(_) => Exit::Done,
         WriteOutcome::Skipped(_) => Exit::Nothing,
         WriteOutcome::TooLarge(_) | WriteOutcome::Failed(_) => Exit::Failed,
     };

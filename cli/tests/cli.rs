@@ -100,7 +100,7 @@ async fn exit_codes_say_done_nothing_or_failed() {
     assert_eq!(stored.status.code(), Some(0), "{stored:?}");
     assert_eq!(
         json(&stored),
-        serde_json::json!({"stored": {"bytes": 11, "status": 200}})
+        serde_json::json!({"stored": {"bytes": 11, "status": 200, "attempts": 1}})
     );
 
     let skipped = cli(
@@ -128,7 +128,10 @@ async fn exit_codes_say_done_nothing_or_failed() {
         None,
     );
     assert_eq!(hydrated.status.code(), Some(0), "{hydrated:?}");
-    assert_eq!(json(&hydrated), serde_json::json!({"ok": {"hydrated": 11}}));
+    assert_eq!(
+        json(&hydrated),
+        serde_json::json!({"ok": {"hydrated": {"bytes": 11, "attempts": 1}}})
+    );
     assert_eq!(std::fs::read_to_string(session).unwrap(), "{\"turn\":1}\n");
 
     let bad = cli(
@@ -144,7 +147,7 @@ async fn exit_codes_say_done_nothing_or_failed() {
         None,
     );
     assert_eq!(bad.status.code(), Some(1));
-    assert!(json(&bad)["err"]["invalid-input"].is_string());
+    assert!(json(&bad)["err"]["error"]["invalid-input"].is_string());
     for out in [&none, &stored, &skipped, &hydrated, &bad] {
         let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
         assert!(

@@ -95,7 +95,7 @@ async fn two_writers_racing_for_one_run_store_it_exactly_once() {
             .count();
         let duplicate = outcomes
             .iter()
-            .filter(|o| **o == WriteOutcome::Duplicate)
+            .filter(|o| matches!(o, WriteOutcome::Duplicate(_)))
             .count();
         assert_eq!((stored, duplicate), (1, 1), "round {round}: {outcomes:?}");
     }

@@ -79,6 +79,7 @@ fn default_status() -> u16 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Reply {
+    /// 0: send no response at all, only do `then`.
     #[serde(default = "default_status")]
     pub status: u16,
     #[serde(default)]

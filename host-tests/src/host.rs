@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use transcript_snapshot_host::bindings::{
-    ClearOutcome, Error, Gateway, HydrateOutcome, Options, RunBinding, TerminalStatus, WriteOutcome,
+    ClearOutcome, Error, Failure, Gateway, HydrateOutcome, Options, RunBinding, TerminalStatus,
+    WriteOutcome,
 };
 use transcript_snapshot_host::{Call, Sandbox, SnapshotHost};
 use wasmtime::Result;
@@ -100,7 +101,7 @@ impl Harness {
         token: &str,
         session_file: &str,
         options: Options,
-    ) -> Result<Call<Result<HydrateOutcome, Error>>> {
+    ) -> Result<Call<Result<HydrateOutcome, Failure>>> {
         self.host
             .hydrate(&ws.sandbox(), &gateway(url, token), session_file, options)
             .await

@@ -172,6 +172,10 @@ async fn read_request(stream: &mut TcpStream, read_body: bool) -> Option<Recorde
 
 async fn answer(stream: &mut TcpStream, reply: &Reply) {
     tokio::time::sleep(Duration::from_millis(reply.delay_ms)).await;
+    if reply.status == 0 {
+        // No response at all: only the ending (close, stall, reset).
+        return end(stream, reply.then).await;
+    }
     let body = reply.body.as_ref().map(|b| b.to_vec()).unwrap_or_default();
     let mut head = format!(
         "HTTP/1.1 {} Scripted\r\nconnection: close\r\n",
@@ -210,7 +214,11 @@ async fn answer(stream: &mut TcpStream, reply: &Reply) {
     }
     let _ = stream.write_all(&wire).await;
     let _ = stream.flush().await;
-    match reply.then {
+    end(stream, reply.then).await;
+}
+
+async fn end(stream: &mut TcpStream, then: Then) {
+    match then {
         Then::Close => {
             let _ = stream.shutdown().await;
         }

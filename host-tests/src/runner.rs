@@ -21,6 +21,9 @@ pub fn options(map: &BTreeMap<String, u64>) -> Result<Options, String> {
             "between-bytes-timeout-ms" => o.between_bytes_timeout_ms = Some(small()?),
             "max-write-bytes" => o.max_write_bytes = Some(v),
             "max-hydrate-bytes" => o.max_hydrate_bytes = Some(v),
+            "max-attempts" => o.max_attempts = Some(small()?),
+            "retry-base-ms" => o.retry_base_ms = Some(small()?),
+            "retry-cap-ms" => o.retry_cap_ms = Some(small()?),
             other => return Err(format!("unknown option {other}")),
         }
     }

@@ -1,7 +1,7 @@
 //! The Rust host crate's guarantees: the authority allow-list, the memory
 //! cap, and the compiled-component cache.
 
-use host_tests::bindings::{Error, Gateway, HydrateOutcome};
+use host_tests::bindings::{Error, Failure, Gateway, HydrateOutcome, Hydrated};
 use host_tests::cases::{Bytes, Reply, Then};
 use host_tests::mock_gateway::MockGateway;
 use host_tests::{build, options, Harness, Workspace};
@@ -44,7 +44,13 @@ async fn requests_outside_the_allow_list_are_denied_before_they_leave() {
         )
         .await
         .unwrap();
-    assert_eq!(denied.outcome, Err(Error::Denied));
+    assert_eq!(
+        denied.outcome,
+        Err(Failure {
+            error: Error::Denied,
+            attempts: 1
+        })
+    );
     assert!(
         gw.requests().is_empty(),
         "a denied request reached the gateway"
@@ -60,7 +66,13 @@ async fn requests_outside_the_allow_list_are_denied_before_they_leave() {
         )
         .await
         .unwrap();
-    assert_eq!(allowed.outcome, Ok(HydrateOutcome::Hydrated(3)));
+    assert_eq!(
+        allowed.outcome,
+        Ok(HydrateOutcome::Hydrated(Hydrated {
+            bytes: 3,
+            attempts: 1
+        }))
+    );
     assert_eq!(gw.requests().len(), 1);
 }
 
@@ -91,7 +103,13 @@ async fn the_memory_cap_stops_the_guest_not_the_host() {
         )
         .await
         .unwrap();
-    assert_eq!(ok.outcome, Ok(HydrateOutcome::Hydrated(3)));
+    assert_eq!(
+        ok.outcome,
+        Ok(HydrateOutcome::Hydrated(Hydrated {
+            bytes: 3,
+            attempts: 1
+        }))
+    );
 }
 
 #[test]

@@ -12,6 +12,8 @@ const ALLOWED: &[&str] = &[
     "wasi:io/streams",
     "wasi:io/error",
     "wasi:clocks/monotonic-clock",
+    // Jitter for retry backoff.
+    "wasi:random/insecure",
     // Only as a type: filesystem timestamps are wall-clock datetimes.
     "wasi:clocks/wall-clock",
 ];

@@ -1,7 +1,9 @@
 //! 64 MiB snapshots stream through the component in both directions while
 //! its linear memory stays under 2 MiB: the guest never holds the snapshot.
 
-use host_tests::bindings::{HydrateOutcome, RunBinding, Stored, TerminalStatus, WriteOutcome};
+use host_tests::bindings::{
+    HydrateOutcome, Hydrated, RunBinding, Stored, TerminalStatus, WriteOutcome,
+};
 use host_tests::cases::{Bytes, Reply, Then};
 use host_tests::mock_gateway::MockGateway;
 use host_tests::{options, Harness, Workspace};
@@ -45,7 +47,13 @@ async fn hydrate_64_mib_in_constant_memory() {
         )
         .await
         .unwrap();
-    assert_eq!(call.outcome, Ok(HydrateOutcome::Hydrated(SIZE as u64)));
+    assert_eq!(
+        call.outcome,
+        Ok(HydrateOutcome::Hydrated(Hydrated {
+            bytes: SIZE as u64,
+            attempts: 1
+        }))
+    );
     assert!(
         sandbox.read("s/session.jsonl").unwrap() == snapshot(),
         "bytes differ"
@@ -98,7 +106,8 @@ async fn write_64_mib_in_constant_memory() {
         call.outcome,
         WriteOutcome::Stored(Stored {
             bytes: SIZE as u64,
-            status: 200
+            status: 200,
+            attempts: 1
         })
     );
     let requests = gw.requests();

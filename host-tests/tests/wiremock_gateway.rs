@@ -3,7 +3,8 @@
 //! and invalid input that never reaches the network.
 
 use host_tests::bindings::{
-    ClearOutcome, Cleared, Error, HydrateOutcome, RunBinding, Stored, TerminalStatus, WriteOutcome,
+    ClearOutcome, Cleared, Error, HydrateOutcome, Hydrated, RunBinding, Stored, TerminalStatus,
+    WriteOutcome,
 };
 use host_tests::{options, Harness, Workspace};
 use serde_json::json;
@@ -64,7 +65,10 @@ async fn hydrate_write_clear_send_exactly_what_the_gateway_expects() {
             .unwrap();
         assert_eq!(
             call.outcome,
-            Ok(HydrateOutcome::Hydrated(snapshot.len() as u64))
+            Ok(HydrateOutcome::Hydrated(Hydrated {
+                bytes: snapshot.len() as u64,
+                attempts: 1
+            }))
         );
     }
     assert_eq!(sandbox.read(SESSION).unwrap(), snapshot.as_bytes());
@@ -88,7 +92,8 @@ async fn hydrate_write_clear_send_exactly_what_the_gateway_expects() {
         written.outcome,
         WriteOutcome::Stored(Stored {
             bytes: snapshot.len() as u64,
-            status: 200
+            status: 200,
+            attempts: 1
         })
     );
 
@@ -100,7 +105,8 @@ async fn hydrate_write_clear_send_exactly_what_the_gateway_expects() {
         cleared.outcome,
         ClearOutcome::Cleared(Cleared {
             status: 200,
-            deleted: Some(1)
+            deleted: Some(1),
+            attempts: 1
         })
     );
 }
@@ -152,7 +158,8 @@ async fn invalid_input_sends_nothing_and_names_no_secret() {
             .unwrap();
         let err = call.outcome.expect_err("must be rejected");
         assert!(
-            matches!(err, Error::InvalidInput(_) | Error::NotPreopened(_)),
+            matches!(err.error, Error::InvalidInput(_) | Error::NotPreopened(_))
+                && err.attempts == 0,
             "{err:?}"
         );
         assert!(

@@ -1,7 +1,7 @@
 //! The component, compiled once and pre-instantiated; a fresh store per call.
 
 use crate::bindings::{
-    ClearOutcome, Error, Gateway, HydrateOutcome, Options, RunBinding, SnapshotClient,
+    ClearOutcome, Error, Failure, Gateway, HydrateOutcome, Options, RunBinding, SnapshotClient,
     SnapshotClientPre, TerminalStatus, WriteOutcome,
 };
 use crate::state::{AuthorityFilter, MemoryLimiter, Sandbox, State};
@@ -81,7 +81,7 @@ impl SnapshotHost {
         gateway: &Gateway,
         session_file: &str,
         options: Options,
-    ) -> Result<Call<Result<HydrateOutcome, Error>>> {
+    ) -> Result<Call<Result<HydrateOutcome, Failure>>> {
         let (mut store, client) = self.instantiate(sandbox).await?;
         let outcome = client
             .lobu_transcript_snapshot_snapshot()

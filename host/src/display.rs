@@ -1,6 +1,7 @@
 //! One-line, human-readable descriptions of outcomes, for logs. The
 //! component already keeps tokens out of every text it returns.
 
+use crate::bindings::Failure;
 use crate::bindings::{
     ClearOutcome, Error, HydrateOutcome, SkipReason, TimeoutKind, TransportKind, WriteOutcome,
 };
@@ -65,11 +66,31 @@ impl fmt::Display for Describe<'_> {
     }
 }
 
+/// "after N attempts" when a call retried.
+fn tries(n: u32) -> String {
+    if n > 1 {
+        format!(" after {n} attempts")
+    } else {
+        String::new()
+    }
+}
+
+/// A readable sentence for a failure, with its attempt count when it retried.
+pub struct DescribeFailure<'a>(pub &'a Failure);
+
+impl fmt::Display for DescribeFailure<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", Describe(&self.0.error), tries(self.0.attempts))
+    }
+}
+
 impl fmt::Display for HydrateOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HydrateOutcome::Hydrated(n) => write!(f, "hydrated {n} bytes"),
-            HydrateOutcome::NoSnapshot => f.write_str("no snapshot; session file untouched"),
+            HydrateOutcome::Hydrated(h) => {
+                write!(f, "hydrated {} bytes{}", h.bytes, tries(h.attempts))
+            }
+            HydrateOutcome::NoSnapshot(_) => f.write_str("no snapshot; session file untouched"),
         }
     }
 }
@@ -88,15 +109,23 @@ impl fmt::Display for SkipReason {
 impl fmt::Display for WriteOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WriteOutcome::Stored(s) => write!(f, "stored {} bytes (HTTP {})", s.bytes, s.status),
-            WriteOutcome::Duplicate => f.write_str("already stored for this run (HTTP 409)"),
+            WriteOutcome::Stored(s) => write!(
+                f,
+                "stored {} bytes (HTTP {}){}",
+                s.bytes,
+                s.status,
+                tries(s.attempts)
+            ),
+            WriteOutcome::Duplicate(n) => {
+                write!(f, "already stored for this run (HTTP 409){}", tries(*n))
+            }
             WriteOutcome::Skipped(r) => write!(f, "skipped ({r}); nothing sent"),
             WriteOutcome::TooLarge(s) => write!(
                 f,
                 "session file of {} bytes is over the limit of {}; nothing sent",
                 s.size, s.limit
             ),
-            WriteOutcome::Failed(e) => write!(f, "write failed: {}", Describe(e)),
+            WriteOutcome::Failed(e) => write!(f, "write failed: {}", DescribeFailure(e)),
         }
     }
 }
@@ -105,10 +134,15 @@ impl fmt::Display for ClearOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ClearOutcome::Cleared(c) => match c.deleted {
-                Some(n) => write!(f, "cleared (HTTP {}, {n} deleted)", c.status),
-                None => write!(f, "cleared (HTTP {})", c.status),
+                Some(n) => write!(
+                    f,
+                    "cleared (HTTP {}, {n} deleted){}",
+                    c.status,
+                    tries(c.attempts)
+                ),
+                None => write!(f, "cleared (HTTP {}){}", c.status, tries(c.attempts)),
             },
-            ClearOutcome::Failed(e) => write!(f, "clear failed: {}", Describe(e)),
+            ClearOutcome::Failed(e) => write!(f, "clear failed: {}", DescribeFailure(e)),
         }
     }
 }

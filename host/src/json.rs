@@ -4,6 +4,7 @@
 //! records are objects; names are the WIT's kebab-case names; `result` is
 //! `{"ok": …}` or `{"err": …}`.
 
+use crate::bindings::Failure;
 use crate::bindings::{
     ClearOutcome, Error, HydrateOutcome, RunBinding, SkipReason, TimeoutKind, TransportKind,
     WriteOutcome,
@@ -52,11 +53,17 @@ pub fn error(e: &Error) -> Value {
     }
 }
 
-pub fn hydrate(r: &Result<HydrateOutcome, Error>) -> Value {
+pub fn failure(f: &Failure) -> Value {
+    json!({ "error": error(&f.error), "attempts": f.attempts })
+}
+
+pub fn hydrate(r: &Result<HydrateOutcome, Failure>) -> Value {
     match r {
-        Ok(HydrateOutcome::Hydrated(n)) => json!({ "ok": { "hydrated": n } }),
-        Ok(HydrateOutcome::NoSnapshot) => json!({ "ok": "no-snapshot" }),
-        Err(e) => json!({ "err": error(e) }),
+        Ok(HydrateOutcome::Hydrated(h)) => {
+            json!({ "ok": { "hydrated": { "bytes": h.bytes, "attempts": h.attempts } } })
+        }
+        Ok(HydrateOutcome::NoSnapshot(n)) => json!({ "ok": { "no-snapshot": n } }),
+        Err(f) => json!({ "err": failure(f) }),
     }
 }
 
@@ -71,20 +78,22 @@ fn skip_reason(r: SkipReason) -> &'static str {
 
 pub fn write(o: &WriteOutcome) -> Value {
     match o {
-        WriteOutcome::Stored(s) => json!({ "stored": { "bytes": s.bytes, "status": s.status } }),
-        WriteOutcome::Duplicate => json!("duplicate"),
+        WriteOutcome::Stored(s) => {
+            json!({ "stored": { "bytes": s.bytes, "status": s.status, "attempts": s.attempts } })
+        }
+        WriteOutcome::Duplicate(n) => json!({ "duplicate": n }),
         WriteOutcome::Skipped(r) => json!({ "skipped": skip_reason(*r) }),
         WriteOutcome::TooLarge(s) => json!({ "too-large": { "size": s.size, "limit": s.limit } }),
-        WriteOutcome::Failed(e) => json!({ "failed": error(e) }),
+        WriteOutcome::Failed(f) => json!({ "failed": failure(f) }),
     }
 }
 
 pub fn clear(o: &ClearOutcome) -> Value {
     match o {
         ClearOutcome::Cleared(c) => {
-            json!({ "cleared": { "status": c.status, "deleted": c.deleted } })
+            json!({ "cleared": { "status": c.status, "deleted": c.deleted, "attempts": c.attempts } })
         }
-        ClearOutcome::Failed(e) => json!({ "failed": error(e) }),
+        ClearOutcome::Failed(f) => json!({ "failed": failure(f) }),
     }
 }
 

@@ -12,7 +12,7 @@ pub mod json;
 mod state;
 
 pub use client::{Call, SnapshotHost};
-pub use display::Describe;
+pub use display::{Describe, DescribeFailure};
 pub use state::Sandbox;
 
 /// Bindings for the component's world. WASI imports come from wasmtime-wasi
@@ -28,6 +28,7 @@ pub mod bindings {
             "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
             "wasi:filesystem": wasmtime_wasi::p2::bindings::filesystem,
             "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:random": wasmtime_wasi::p2::bindings::random,
         },
     });
     pub use exports::lobu::transcript_snapshot::snapshot::*;
@@ -47,5 +48,8 @@ pub fn default_options() -> Options {
         between_bytes_timeout_ms: None,
         max_write_bytes: None,
         max_hydrate_bytes: None,
+        max_attempts: None,
+        retry_base_ms: None,
+        retry_cap_ms: None,
     }
 }

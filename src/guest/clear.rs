@@ -1,9 +1,11 @@
 //! `clear`: DELETE every snapshot of the conversation.
 
+use super::attempts::{self, before_sending, AttemptError};
 use super::http::{self, BodyReader, Deadline, Request};
-use crate::classify::{clear_accepted, clear_status};
+use crate::classify::clear_status;
 use crate::options::{self, Operation};
-use crate::types::{ClearOutcome, Error, Gateway, Options};
+use crate::retry::parse_retry_after;
+use crate::types::{ClearOutcome, Cleared, Error, Failure, Gateway, Options};
 use crate::{gateway_url, redact, token};
 use wasi::http::types::Method;
 
@@ -12,15 +14,18 @@ const MAX_ANSWER: usize = 4096;
 
 pub fn run(gateway: &Gateway, options: &Options) -> ClearOutcome {
     match delete(gateway, options) {
-        Ok(outcome) => outcome,
-        Err(e) => ClearOutcome::Failed(redact::error(e, &[&gateway.token])),
+        Ok(cleared) => ClearOutcome::Cleared(cleared),
+        Err(f) => ClearOutcome::Failed(redact::failure(f, &[&gateway.token])),
     }
 }
 
-fn delete(gateway: &Gateway, options: &Options) -> Result<ClearOutcome, Error> {
-    let limits = options::resolve(Operation::Clear, options).map_err(Error::InvalidInput)?;
-    let endpoint = gateway_url::endpoint(&gateway.url).map_err(Error::InvalidInput)?;
-    token::check(&gateway.token, "gateway token").map_err(Error::InvalidInput)?;
+fn delete(gateway: &Gateway, options: &Options) -> Result<Cleared, Failure> {
+    let limits = options::resolve(Operation::Clear, options)
+        .map_err(|m| before_sending(Error::InvalidInput(m)))?;
+    let endpoint =
+        gateway_url::endpoint(&gateway.url).map_err(|m| before_sending(Error::InvalidInput(m)))?;
+    token::check(&gateway.token, "gateway token")
+        .map_err(|m| before_sending(Error::InvalidInput(m)))?;
 
     let deadline = Deadline::after_ms(limits.timeout_ms);
     let request = Request {
@@ -30,15 +35,22 @@ fn delete(gateway: &Gateway, options: &Options) -> Result<ClearOutcome, Error> {
         content_type: None,
         content_length: None,
     };
-    let in_flight = http::send(&request, &limits, &deadline)?;
-    let response = http::response(&in_flight.response, &deadline)?;
-    let status = response.status();
-    if !clear_accepted(status) {
-        return Ok(clear_status(status, b""));
-    }
-    // The count is a courtesy: a body that fails to arrive does not undo the delete.
-    let answer = BodyReader::new(response)
-        .and_then(|mut body| body.read_up_to(MAX_ANSWER, &deadline))
-        .unwrap_or_default();
-    Ok(clear_status(status, &answer))
+    let ((status, deleted), attempts) = attempts::run(&limits.retry, &deadline, |_| {
+        let in_flight = http::send(&request, &limits, &deadline)?;
+        let response = http::response(&in_flight.response, &deadline)?;
+        let status = response.status();
+        let retry_after = http::header(&response, "retry-after")
+            .first()
+            .and_then(|v| parse_retry_after(v));
+        // The count is a courtesy: a body that fails to arrive does not undo the delete.
+        let answer = BodyReader::new(response)
+            .and_then(|mut body| body.read_up_to(MAX_ANSWER, &deadline))
+            .unwrap_or_default();
+        clear_status(status, &answer).map_err(|error| AttemptError { error, retry_after })
+    })?;
+    Ok(Cleared {
+        status,
+        deleted,
+        attempts,
+    })
 }

@@ -37,6 +37,16 @@ impl Deadline {
         self.at.saturating_sub(monotonic_clock::now())
     }
 
+    pub fn remaining_ms(&self) -> u64 {
+        self.remaining_ns() / 1_000_000
+    }
+
+    /// Sleeps `ms`, or until the deadline if that comes first.
+    pub fn sleep_ms(&self, ms: u64) {
+        let ns = ms.saturating_mul(1_000_000).min(self.remaining_ns());
+        monotonic_clock::subscribe_duration(ns).block();
+    }
+
     /// Blocks until `ready` fires, or fails when the deadline comes first.
     pub fn wait(&self, ready: &Pollable) -> Result<(), Error> {
         if ready.ready() {

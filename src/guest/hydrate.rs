@@ -1,11 +1,13 @@
 //! `hydrate`: GET the latest snapshot and swap it in atomically.
 
+use super::attempts::{self, before_sending, AttemptError};
 use super::fs::{self, SessionFile};
 use super::http::{self, BodyReader, Deadline, Request};
 use crate::body_length::{parse_content_length, BodyCounter};
 use crate::classify::{hydrate_status, HydrateStatus};
-use crate::options::{self, Operation};
-use crate::types::{Error, Gateway, HydrateOutcome, Options};
+use crate::options::{self, Operation, Resolved};
+use crate::retry::parse_retry_after;
+use crate::types::{Error, Failure, Gateway, HydrateOutcome, Hydrated, Options};
 use crate::{gateway_url, redact, token};
 use wasi::http::types::Method;
 
@@ -13,8 +15,8 @@ pub fn run(
     gateway: &Gateway,
     session_file: &str,
     options: &Options,
-) -> Result<HydrateOutcome, Error> {
-    fetch(gateway, session_file, options).map_err(|e| redact::error(e, &[&gateway.token]))
+) -> Result<HydrateOutcome, Failure> {
+    fetch(gateway, session_file, options).map_err(|f| redact::failure(f, &[&gateway.token]))
 }
 
 /// Removes the staging file however the call ends; after a successful
@@ -27,15 +29,24 @@ impl Drop for TempGuard<'_> {
     }
 }
 
+/// What one successful attempt found.
+enum Found {
+    Snapshot(u64),
+    Nothing,
+}
+
 fn fetch(
     gateway: &Gateway,
     session_file: &str,
     options: &Options,
-) -> Result<HydrateOutcome, Error> {
-    let limits = options::resolve(Operation::Hydrate, options).map_err(Error::InvalidInput)?;
-    let endpoint = gateway_url::endpoint(&gateway.url).map_err(Error::InvalidInput)?;
-    token::check(&gateway.token, "gateway token").map_err(Error::InvalidInput)?;
-    let file = SessionFile::locate(session_file)?;
+) -> Result<HydrateOutcome, Failure> {
+    let limits = options::resolve(Operation::Hydrate, options)
+        .map_err(|m| before_sending(Error::InvalidInput(m)))?;
+    let endpoint =
+        gateway_url::endpoint(&gateway.url).map_err(|m| before_sending(Error::InvalidInput(m)))?;
+    token::check(&gateway.token, "gateway token")
+        .map_err(|m| before_sending(Error::InvalidInput(m)))?;
+    let file = SessionFile::locate(session_file).map_err(before_sending)?;
 
     let deadline = Deadline::after_ms(limits.timeout_ms);
     let request = Request {
@@ -45,14 +56,35 @@ fn fetch(
         content_type: None,
         content_length: None,
     };
-    let in_flight = http::send(&request, &limits, &deadline)?;
-    let response = http::response(&in_flight.response, &deadline)?;
     // A staging file left by a crashed hydrate goes, whatever happens next.
     let _guard = TempGuard(&file);
+    let (found, attempts) = attempts::run(&limits.retry, &deadline, |_| {
+        attempt(&request, &limits, &deadline, &file)
+    })?;
+    Ok(match found {
+        Found::Snapshot(bytes) => HydrateOutcome::Hydrated(Hydrated { bytes, attempts }),
+        Found::Nothing => HydrateOutcome::NoSnapshot(attempts),
+    })
+}
+
+/// One GET, streamed into the staging file and promoted on success.
+fn attempt(
+    request: &Request<'_>,
+    limits: &Resolved,
+    deadline: &Deadline,
+    file: &SessionFile,
+) -> Result<Found, AttemptError> {
+    let in_flight = http::send(request, limits, deadline)?;
+    let response = http::response(&in_flight.response, deadline)?;
     match hydrate_status(response.status()) {
         HydrateStatus::Snapshot => {}
-        HydrateStatus::NoSnapshot => return Ok(HydrateOutcome::NoSnapshot),
-        HydrateStatus::Failed(e) => return Err(e),
+        HydrateStatus::NoSnapshot => return Ok(Found::Nothing),
+        HydrateStatus::Failed(error) => {
+            let retry_after = http::header(&response, "retry-after")
+                .first()
+                .and_then(|v| parse_retry_after(v));
+            return Err(AttemptError { error, retry_after });
+        }
     }
     let announced = parse_content_length(&http::header(&response, "content-length"))?;
     let mut counter = BodyCounter::new(announced, limits.max_hydrate_bytes)?;
@@ -60,7 +92,7 @@ fn fetch(
 
     file.create_parents()?;
     let temp = file.create_temp()?;
-    while let Some(chunk) = body.next(&deadline).map_err(|e| counter.explain(e))? {
+    while let Some(chunk) = body.next(deadline).map_err(|e| counter.explain(e))? {
         let offset = counter.received();
         counter.add(chunk.len())?;
         fs::write_all_at(&temp, &chunk, offset)?;
@@ -71,5 +103,5 @@ fn fetch(
     drop(temp);
     file.promote_temp()?;
     file.sync_parent();
-    Ok(HydrateOutcome::Hydrated(bytes))
+    Ok(Found::Snapshot(bytes))
 }

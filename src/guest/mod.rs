@@ -2,6 +2,7 @@
 //! one per operation. Compiled for every target so clippy and the type
 //! checker see it; it only runs inside the component.
 
+pub mod attempts;
 pub mod clear;
 pub mod fs;
 pub mod http;

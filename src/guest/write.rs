@@ -7,14 +7,17 @@
 //! first saw, the request is abandoned short of its length, so the gateway
 //! stores nothing.
 
+use super::attempts::{self, before_sending, AttemptError};
 use super::fs::{self, SessionFile};
 use super::http::{self, BodyWriter, Deadline, InFlight, Request};
-use crate::classify::write_status;
+use crate::classify::{write_status, WriteAccepted};
 use crate::json_escape::{Counter, JsonEscaper};
-use crate::options::{self, Operation};
+use crate::options::{self, Operation, Resolved};
+use crate::retry::parse_retry_after;
 use crate::run_binding::MAX_RUN_ID;
 use crate::types::{
-    Error, Options, RunBinding, SizeLimit, SkipReason, TerminalStatus, WriteOutcome,
+    Error, Failure, Options, RunBinding, SizeLimit, SkipReason, Stored, TerminalStatus,
+    WriteOutcome,
 };
 use crate::{gateway_url, redact, token};
 use alloc::format;
@@ -39,7 +42,7 @@ pub fn run(
     };
     match send(gateway_url, run, session_file, options) {
         Ok(outcome) => outcome,
-        Err(e) => WriteOutcome::Failed(redact::error(e, &[&run.token])),
+        Err(f) => WriteOutcome::Failed(redact::failure(f, &[&run.token])),
     }
 }
 
@@ -109,17 +112,18 @@ fn send(
     run: &RunBinding,
     session_file: &str,
     options: &Options,
-) -> Result<WriteOutcome, Error> {
-    let limits = options::resolve(Operation::Write, options).map_err(Error::InvalidInput)?;
-    let endpoint = gateway_url::endpoint(url).map_err(Error::InvalidInput)?;
-    token::check(&run.token, "run token").map_err(Error::InvalidInput)?;
+) -> Result<WriteOutcome, Failure> {
+    let invalid = |m: String| before_sending(Error::InvalidInput(m));
+    let limits = options::resolve(Operation::Write, options).map_err(invalid)?;
+    let endpoint = gateway_url::endpoint(url).map_err(invalid)?;
+    token::check(&run.token, "run token").map_err(invalid)?;
     if !(1..=MAX_RUN_ID).contains(&run.run_id) {
-        return Err(Error::InvalidInput(
+        return Err(invalid(
             "run id must be a positive integer no larger than 2^53 - 1".to_string(),
         ));
     }
-    let place = SessionFile::locate(session_file)?;
-    let Some((file, size)) = place.open_existing()? else {
+    let place = SessionFile::locate(session_file).map_err(before_sending)?;
+    let Some((file, size)) = place.open_existing().map_err(before_sending)? else {
         return Ok(WriteOutcome::Skipped(SkipReason::SessionFileMissing));
     };
     if size == 0 {
@@ -132,11 +136,10 @@ fn send(
         }));
     }
     let deadline = Deadline::after_ms(limits.timeout_ms);
-    let seen = measure(&file)?;
+    let seen = measure(&file).map_err(before_sending)?;
     if seen.bytes != size {
-        return Err(Error::FileChanged);
+        return Err(before_sending(Error::FileChanged));
     }
-
     let (head, tail) = envelope(run.run_id);
     let request = Request {
         method: Method::Post,
@@ -145,24 +148,74 @@ fn send(
         content_type: Some("application/json"),
         content_length: Some(head.len() as u64 + seen.escaped + tail.len() as u64),
     };
-    let InFlight { response, body } = http::send(&request, &limits, &deadline)?;
-    let Some(mut body) = body else {
-        return Err(Error::InvalidInput("request body unavailable".to_string()));
+    let post = Post {
+        request: &request,
+        limits: &limits,
+        deadline: &deadline,
+        file: &file,
+        seen: &seen,
+        head,
+        tail: &tail,
     };
-    let sent = body
-        .write_all(head.as_bytes(), &deadline)
-        .map_err(Some)
-        .and_then(|()| stream(&file, &mut body, &deadline))
-        .and_then(|pass| if pass == seen { Ok(()) } else { Err(None) })
-        .and_then(|()| body.write_all(tail.as_bytes(), &deadline).map_err(Some));
-    match sent {
-        Ok(()) => body.finish(&deadline),
-        // Dropping the body unfinished abandons the request short of its length.
-        Err(None) => return Err(Error::FileChanged),
-        // The gateway may have answered early (401, 413…) and closed the body;
-        // its answer, or the exchange's own error, is what the caller needs.
-        Err(Some(_)) => drop(body),
+    // Retrying is safe: a retry of a write the gateway already stored gets 409.
+    let (accepted, attempts) = attempts::run(&limits.retry, &deadline, |_| post.attempt())?;
+    Ok(match accepted {
+        WriteAccepted::Stored(status) => WriteOutcome::Stored(Stored {
+            bytes: size,
+            status,
+            attempts,
+        }),
+        WriteAccepted::Duplicate => WriteOutcome::Duplicate(attempts),
+    })
+}
+
+/// Everything one POST attempt needs.
+struct Post<'a> {
+    request: &'a Request<'a>,
+    limits: &'a Resolved,
+    deadline: &'a Deadline,
+    file: &'a Descriptor,
+    seen: &'a Pass,
+    head: &'static str,
+    tail: &'a str,
+}
+
+impl Post<'_> {
+    /// Sends the request and streams the body; the gateway's answer decides.
+    fn attempt(&self) -> Result<WriteAccepted, AttemptError> {
+        let InFlight { response, body } = http::send(self.request, self.limits, self.deadline)?;
+        let Some(mut body) = body else {
+            return Err(Error::InvalidInput("request body unavailable".to_string()).into());
+        };
+        let sent = body
+            .write_all(self.head.as_bytes(), self.deadline)
+            .map_err(Some)
+            .and_then(|()| stream(self.file, &mut body, self.deadline))
+            .and_then(|pass| {
+                if pass == *self.seen {
+                    Ok(())
+                } else {
+                    Err(None)
+                }
+            })
+            .and_then(|()| {
+                body.write_all(self.tail.as_bytes(), self.deadline)
+                    .map_err(Some)
+            });
+        match sent {
+            Ok(()) => body.finish(self.deadline),
+            // Dropping the body unfinished abandons the request short of its length.
+            Err(None) => return Err(Error::FileChanged.into()),
+            // The gateway may have answered early (401, 413…) and closed the body;
+            // its answer, or the exchange's own error, is what the caller needs.
+            Err(Some(_)) => drop(body),
+        }
+        let answer = http::response(&response, self.deadline)?;
+        write_status(answer.status()).map_err(|error| AttemptError {
+            error,
+            retry_after: http::header(&answer, "retry-after")
+                .first()
+                .and_then(|v| parse_retry_after(v)),
+        })
     }
-    let answer = http::response(&response, &deadline)?;
-    Ok(write_status(answer.status(), size))
 }
