@@ -1,7 +1,7 @@
 //! Turns what the gateway or the host said into the outcome a caller sees.
 
+use crate::json_reader;
 use crate::types::{Error, TimeoutKind, TransportError, TransportKind};
-use alloc::format;
 use alloc::string::String;
 use wasi::http::types::ErrorCode;
 
@@ -53,13 +53,11 @@ pub fn clear_status(status: u16, body: &[u8]) -> Result<(u16, Option<u64>), Erro
 
 /// `n` from a `{"deleted": n}` body, if the body is that shape.
 pub fn deleted_count(body: &[u8]) -> Option<u64> {
-    #[derive(serde::Deserialize)]
-    struct Deleted {
-        deleted: u64,
+    let members = json_reader::object(core::str::from_utf8(body).ok()?).ok()?;
+    match json_reader::last(&members, "deleted")? {
+        json_reader::Value::Num(n) => json_reader::whole_number(n, u64::MAX),
+        _ => None,
     }
-    serde_json::from_slice::<Deleted>(body)
-        .ok()
-        .map(|d| d.deleted)
 }
 
 /// Where in the exchange a host error happened; decides which timeout it was.
@@ -71,11 +69,61 @@ pub enum Phase {
     ResponseBody,
 }
 
+/// The WIT name of a wasi:http error code (cheaper than `Debug`, which would
+/// pull formatting machinery into the component).
+pub fn code_name(code: &ErrorCode) -> &'static str {
+    use ErrorCode as C;
+    match code {
+        C::DnsTimeout => "DNS-timeout",
+        C::DnsError(_) => "DNS-error",
+        C::DestinationNotFound => "destination-not-found",
+        C::DestinationUnavailable => "destination-unavailable",
+        C::DestinationIpProhibited => "destination-IP-prohibited",
+        C::DestinationIpUnroutable => "destination-IP-unroutable",
+        C::ConnectionRefused => "connection-refused",
+        C::ConnectionTerminated => "connection-terminated",
+        C::ConnectionTimeout => "connection-timeout",
+        C::ConnectionReadTimeout => "connection-read-timeout",
+        C::ConnectionWriteTimeout => "connection-write-timeout",
+        C::ConnectionLimitReached => "connection-limit-reached",
+        C::TlsProtocolError => "TLS-protocol-error",
+        C::TlsCertificateError => "TLS-certificate-error",
+        C::TlsAlertReceived(_) => "TLS-alert-received",
+        C::HttpRequestDenied => "HTTP-request-denied",
+        C::HttpRequestLengthRequired => "HTTP-request-length-required",
+        C::HttpRequestBodySize(_) => "HTTP-request-body-size",
+        C::HttpRequestMethodInvalid => "HTTP-request-method-invalid",
+        C::HttpRequestUriInvalid => "HTTP-request-URI-invalid",
+        C::HttpRequestUriTooLong => "HTTP-request-URI-too-long",
+        C::HttpRequestHeaderSectionSize(_) => "HTTP-request-header-section-size",
+        C::HttpRequestHeaderSize(_) => "HTTP-request-header-size",
+        C::HttpRequestTrailerSectionSize(_) => "HTTP-request-trailer-section-size",
+        C::HttpRequestTrailerSize(_) => "HTTP-request-trailer-size",
+        C::HttpResponseIncomplete => "HTTP-response-incomplete",
+        C::HttpResponseHeaderSectionSize(_) => "HTTP-response-header-section-size",
+        C::HttpResponseHeaderSize(_) => "HTTP-response-header-size",
+        C::HttpResponseBodySize(_) => "HTTP-response-body-size",
+        C::HttpResponseTrailerSectionSize(_) => "HTTP-response-trailer-section-size",
+        C::HttpResponseTrailerSize(_) => "HTTP-response-trailer-size",
+        C::HttpResponseTransferCoding(_) => "HTTP-response-transfer-coding",
+        C::HttpResponseContentCoding(_) => "HTTP-response-content-coding",
+        C::HttpResponseTimeout => "HTTP-response-timeout",
+        C::HttpUpgradeFailed => "HTTP-upgrade-failed",
+        C::HttpProtocolError => "HTTP-protocol-error",
+        C::LoopDetected => "loop-detected",
+        C::ConfigurationError => "configuration-error",
+        C::InternalError(_) => "internal-error",
+    }
+}
+
 fn transport(kind: TransportKind, code: &ErrorCode) -> Error {
-    Error::Transport(TransportError {
-        kind,
-        detail: format!("{code:?}"),
-    })
+    let mut detail = String::from(code_name(code));
+    // The host's own words, when it gave any.
+    if let ErrorCode::InternalError(Some(text)) = code {
+        detail.push_str(": ");
+        detail.push_str(text);
+    }
+    Error::Transport(TransportError { kind, detail })
 }
 
 /// Maps a wasi:http error code onto the component's error.
@@ -218,13 +266,16 @@ mod tests {
             panic!("not transport")
         };
         assert_eq!(t.kind, TransportKind::ConnectionRefused);
-        assert!(t.detail.contains("ConnectionRefused"));
+        assert_eq!(t.detail, "connection-refused");
         let Error::Transport(t) = from_http_error(
             &ErrorCode::InternalError(Some(String::from("x"))),
             Phase::Request,
         ) else {
             panic!("not transport")
         };
-        assert_eq!(t.kind, TransportKind::Other);
+        assert_eq!(
+            (t.kind, t.detail.as_str()),
+            (TransportKind::Other, "internal-error: x")
+        );
     }
 }

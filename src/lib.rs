@@ -20,6 +20,7 @@ pub mod classify;
 pub mod gateway_url;
 pub mod guest_path;
 pub mod json_escape;
+pub mod json_reader;
 pub mod options;
 pub mod redact;
 pub mod retry;

@@ -1,54 +1,36 @@
 //! The run binding from a job payload: the fields the 7.2.0 schema silently
-//! dropped. Semantics follow the worker: `runId` only when it is a finite
-//! number, here also a positive integer the gateway's JSON can carry exactly;
-//! `runJobToken` only when a non-empty string.
+//! dropped. Semantics follow the worker: `runId` only when it is a number
+//! (here also a positive integer that a JSON number holds exactly, computed
+//! exactly in decimal, so `42.0` and `4.2e1` are 42); `runJobToken` only when
+//! a non-empty string. As with `JSON.parse`, a field given twice counts with
+//! its last value; every other field is ignored.
 
+use crate::json_reader::{self, JsonError, Value};
 use crate::types::RunBinding;
 use alloc::format;
 use alloc::string::{String, ToString};
-use serde_json::Value;
 
 /// Largest integer a JSON number (an IEEE double) holds exactly: 2^53 - 1.
 pub const MAX_RUN_ID: u64 = (1 << 53) - 1;
 
-fn run_id(value: Option<&Value>) -> Option<u64> {
-    let n = value?.as_number()?;
-    let id = match n.as_u64() {
-        Some(i) => i,
-        None => {
-            let f = n.as_f64()?;
-            if !(f.is_finite() && f >= 1.0 && f <= MAX_RUN_ID as f64 && f == (f as u64) as f64) {
-                return None;
-            }
-            f as u64
-        }
-    };
-    (1..=MAX_RUN_ID).contains(&id).then_some(id)
-}
-
-fn run_job_token(value: Option<&Value>) -> Option<String> {
-    value?
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .map(ToString::to_string)
-}
-
 /// `Some` when the payload carries both a valid `runId` and `runJobToken`.
 pub fn from_payload(json: &str) -> Result<Option<RunBinding>, String> {
-    let value: Value =
-        serde_json::from_str(json).map_err(|e| format!("job payload is not valid JSON: {e}"))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| "job payload must be a JSON object".to_string())?;
-    Ok(
-        match (
-            run_id(object.get("runId")),
-            run_job_token(object.get("runJobToken")),
-        ) {
-            (Some(run_id), Some(token)) => Some(RunBinding { run_id, token }),
-            _ => None,
-        },
-    )
+    let members = json_reader::object(json).map_err(|e| match e {
+        JsonError::NotObject => "job payload must be a JSON object".to_string(),
+        // The offset only: the text around it could be a secret.
+        JsonError::Syntax(at) => format!("job payload is not valid JSON (at byte {at})"),
+    })?;
+    let run_id = match json_reader::last(&members, "runId") {
+        Some(Value::Num(n)) => json_reader::whole_number(n, MAX_RUN_ID).filter(|&id| id > 0),
+        _ => None,
+    };
+    let token = match json_reader::last(&members, "runJobToken") {
+        Some(Value::Str(s)) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    };
+    Ok(run_id
+        .zip(token)
+        .map(|(run_id, token)| RunBinding { run_id, token }))
 }
 
 #[cfg(test)]
@@ -63,7 +45,7 @@ mod tests {
     #[test]
     fn keeps_both_fields_and_ignores_the_rest() {
         let b = from_payload(
-            r#"{"botId":"b","runId":42,"runJobToken":"tok","agentOptions":{"x":1},"future":[1,2]}"#,
+            r#"{"botId":"b","runId":42,"runJobToken":"tok","agentOptions":{"x":[1,{"y":null}]},"future":[1,2]}"#,
         )
         .unwrap()
         .unwrap();
@@ -89,6 +71,8 @@ mod tests {
             "\"42\"",
             "null",
             "true",
+            "[1]",
+            "{\"a\":1}",
             "9007199254740992",
             "1e300",
         ] {
@@ -100,8 +84,15 @@ mod tests {
     fn token_must_be_a_non_empty_string() {
         assert_eq!(id_of(r#"{"runId":1,"runJobToken":""}"#), None);
         assert_eq!(id_of(r#"{"runId":1,"runJobToken":7}"#), None);
+        assert_eq!(id_of(r#"{"runId":1,"runJobToken":{"t":"x"}}"#), None);
         assert_eq!(id_of(r#"{"runId":1}"#), None);
         assert_eq!(id_of(r#"{"runJobToken":"t"}"#), None);
+    }
+
+    #[test]
+    fn the_last_of_a_repeated_field_counts_as_in_javascript() {
+        assert_eq!(id_of(r#"{"runId":1,"runJobToken":"t","runId":2}"#), Some(2));
+        assert_eq!(id_of(r#"{"runId":1,"runJobToken":"t","runId":"x"}"#), None);
     }
 
     #[test]
@@ -113,6 +104,13 @@ mod tests {
             from_payload("[1]").unwrap_err(),
             "job payload must be a JSON object"
         );
+        assert_eq!(
+            from_payload("\"s3cret\"").unwrap_err(),
+            "job payload must be a JSON object"
+        );
+        assert!(from_payload(r#"{"runId":1} trailing"#)
+            .unwrap_err()
+            .contains("not valid JSON"));
     }
 
     proptest! {
