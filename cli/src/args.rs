@@ -82,6 +82,13 @@ pub enum Command {
         /// Gateway replicas on that database; pod A uses the first, pod B the last.
         #[arg(long, default_value_t = 1)]
         replicas: usize,
+        /// Walk against gateways already running instead (repeat for replicas;
+        /// pod A uses the first, pod B the last). Needs --secret.
+        #[arg(long = "gateway-url", conflicts_with_all = ["database", "replicas"], requires = "secret")]
+        gateway_urls: Vec<String>,
+        /// The running gateways' token secret, to mint the demo's tokens.
+        #[arg(long, env = "SNAPSHOT_GATEWAY_SECRET", hide_env_values = true)]
+        secret: Option<String>,
     },
 }
 

@@ -215,42 +215,60 @@ fn is<T: PartialEq>(want: T) -> impl Fn(&T) -> bool {
     move |got| *got == want
 }
 
-/// Runs the walk. `database` defaults to a temporary SQLite file; with
-/// `replicas` > 1 that many gateways share it and the pods use different ones.
-pub async fn run(
-    host: &SnapshotHost,
-    database: Option<String>,
-    replicas: usize,
-) -> Result<ExitCode, String> {
+/// Which gateways the walk talks to.
+pub enum Gateways {
+    /// Start `replicas` in-process gateways on `database` (default: a
+    /// temporary SQLite file); the pods use different ones.
+    Own {
+        database: Option<String>,
+        replicas: usize,
+    },
+    /// Gateways already running (e.g. separate processes on one PostgreSQL
+    /// database), sharing `secret` to mint tokens.
+    Running { urls: Vec<String>, secret: String },
+}
+
+/// Runs the walk.
+pub async fn run(host: &SnapshotHost, gateways: Gateways) -> Result<ExitCode, String> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let database = database.unwrap_or_else(|| {
-        tmp.path()
-            .join("gateway.sqlite3")
-            .to_string_lossy()
-            .into_owned()
-    });
-    let secret = format!("demo-secret-{}", std::process::id());
-    let mut gateways = Vec::new();
-    for _ in 0..replicas.max(1) {
-        let config = GatewayConfig::new(
-            "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
-            database.clone(),
-            secret.clone(),
-        )
-        .with_prefix("/lobu");
-        gateways.push(
-            serve(config)
-                .await
-                .map_err(|e| format!("starting the gateway: {e}"))?,
-        );
-    }
-    let urls: Vec<String> = gateways.iter().map(|g| g.base_url()).collect();
-    println!(
-        "reference gateway{} {} on {}\n",
-        if urls.len() > 1 { "s" } else { "" },
-        urls.join(" and "),
-        redact_url(&database)
-    );
+    let mut started = Vec::new();
+    let (urls, secret) = match gateways {
+        Gateways::Running { urls, secret } if !urls.is_empty() => {
+            println!("gateways {}\n", urls.join(" and "));
+            (urls, secret)
+        }
+        Gateways::Running { .. } => return Err("no gateway URL given".into()),
+        Gateways::Own { database, replicas } => {
+            let database = database.unwrap_or_else(|| {
+                tmp.path()
+                    .join("gateway.sqlite3")
+                    .to_string_lossy()
+                    .into_owned()
+            });
+            let secret = format!("demo-secret-{}", std::process::id());
+            for _ in 0..replicas.max(1) {
+                let config = GatewayConfig::new(
+                    "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
+                    database.clone(),
+                    secret.clone(),
+                )
+                .with_prefix("/lobu");
+                started.push(
+                    serve(config)
+                        .await
+                        .map_err(|e| format!("starting the gateway: {e}"))?,
+                );
+            }
+            let urls: Vec<String> = started.iter().map(|g| g.base_url()).collect();
+            println!(
+                "reference gateway{} {} on {}\n",
+                if urls.len() > 1 { "s" } else { "" },
+                urls.join(" and "),
+                redact_url(&database)
+            );
+            (urls, secret)
+        }
+    };
     let pod_a = Pod {
         name: "pod-A",
         workspace: tmp.path().join("pod-a"),
@@ -363,7 +381,7 @@ pub async fn run(
     )
     .await?;
 
-    for g in gateways {
+    for g in started {
         g.shutdown().await.map_err(|e| e.to_string())?;
     }
     if w.failures == 0 {

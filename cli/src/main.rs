@@ -50,7 +50,21 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::RunBinding { payload } => {
             ops::run_binding(&host, payload.as_deref(), cli.json).await?
         }
-        Command::Demo { database, replicas } => return demo::run(&host, database, replicas).await,
+        Command::Demo {
+            database,
+            replicas,
+            gateway_urls,
+            secret,
+        } => {
+            let gateways = match secret.filter(|_| !gateway_urls.is_empty()) {
+                Some(secret) => demo::Gateways::Running {
+                    urls: gateway_urls,
+                    secret,
+                },
+                None => demo::Gateways::Own { database, replicas },
+            };
+            return demo::run(&host, gateways).await;
+        }
     };
     Ok(exit.into())
 }

@@ -28,8 +28,14 @@ fn hydrate(url: &str, session: &Path) -> Command {
         .arg(session)
         .args(["--gateway-url", url, "--between-bytes-timeout-ms", "60000"])
         .env("TRANSCRIPT_SNAPSHOT_TOKEN", "crash-test-token")
-        .env("TRANSCRIPT_SNAPSHOT_WASM", host_tests::build::component_path())
-        .env("TRANSCRIPT_SNAPSHOT_CACHE_DIR", host_tests::build::workspace_root().join("target/host-tests-cache"))
+        .env(
+            "TRANSCRIPT_SNAPSHOT_WASM",
+            host_tests::build::component_path(),
+        )
+        .env(
+            "TRANSCRIPT_SNAPSHOT_CACHE_DIR",
+            host_tests::build::workspace_root().join("target/host-tests-cache"),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd
@@ -54,14 +60,24 @@ async fn sigkill_mid_hydrate_leaves_the_session_file_intact() {
     let start = Instant::now();
     // Wait until the component has streamed bytes into the temporary file.
     while std::fs::metadata(&temp).map_or(0, |m| m.len()) == 0 {
-        assert!(start.elapsed() < Duration::from_secs(60), "no temporary file appeared");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no temporary file appeared"
+        );
         assert!(child.try_wait().unwrap().is_none(), "the host exited early");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     child.kill().unwrap(); // SIGKILL: no destructor, no cleanup runs
     child.wait().unwrap();
-    assert_eq!(std::fs::read(&session).unwrap(), old, "the session file changed");
-    assert!(temp.exists(), "the crash left its temporary file (the next hydrate must clean it)");
+    assert_eq!(
+        std::fs::read(&session).unwrap(),
+        old,
+        "the session file changed"
+    );
+    assert!(
+        temp.exists(),
+        "the crash left its temporary file (the next hydrate must clean it)"
+    );
 
     let status = hydrate(&gw.url, &session).status().unwrap();
     assert!(status.success());

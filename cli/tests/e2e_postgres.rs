@@ -3,21 +3,67 @@
 
 use snapshot_gateway::pg_cluster;
 use snapshot_gateway::{mint_token, serve, GatewayConfig, TokenClaims};
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use transcript_snapshot_host::{
     default_options, RunBinding, Sandbox, SnapshotHost, TerminalStatus, WriteOutcome,
 };
 
+/// A gateway process; killed when dropped.
+struct GatewayProcess(Child, String);
+
+impl GatewayProcess {
+    fn start(database: &str, secret: &str) -> Self {
+        let mut child = Command::new(host_tests::build::gateway_binary())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--prefix",
+                "/lobu",
+                "--database",
+                database,
+            ])
+            .env("SNAPSHOT_GATEWAY_SECRET", secret)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start a gateway process");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening ")
+            .expect("listening line")
+            .to_string();
+        GatewayProcess(child, format!("{addr}/lobu"))
+    }
+}
+
+impl Drop for GatewayProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
-fn the_demo_walks_two_pods_across_two_gateways_on_postgres() {
+fn the_walk_crosses_two_gateway_processes_on_postgres() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let database = rt
         .block_on(pg_cluster::fresh_database())
         .expect("start PostgreSQL");
+    let secret = "e2e-two-processes";
+    let (a, b) = (
+        GatewayProcess::start(&database, secret),
+        GatewayProcess::start(&database, secret),
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_transcript-snapshot"))
-        .args(["demo", "--replicas", "2"])
-        .env("TRANSCRIPT_SNAPSHOT_DEMO_DATABASE", &database)
+        .args(["demo", "--gateway-url", &a.1, "--gateway-url", &b.1])
+        .env("SNAPSHOT_GATEWAY_SECRET", secret)
         .env(
             "TRANSCRIPT_SNAPSHOT_WASM",
             host_tests::build::component_path(),
@@ -35,7 +81,10 @@ fn the_demo_walks_two_pods_across_two_gateways_on_postgres() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("all 10 steps as expected"), "{text}");
-    assert!(text.contains("reference gateways"), "two replicas: {text}");
+    assert!(
+        text.contains(&a.1) && text.contains(&b.1),
+        "both gateways used: {text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -45,3 +45,26 @@ pub fn component_path() -> &'static Path {
         target_dir().join("wasm32-wasip2/release/transcript_snapshot.wasm")
     })
 }
+
+/// Builds the reference gateway's binary once and returns its path, for
+/// tests that run gateway processes (several replicas on one database).
+pub fn gateway_binary() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "snapshot-gateway",
+                "--bin",
+                "snapshot-gateway",
+            ])
+            .current_dir(workspace_root())
+            .status()
+            .expect("run cargo to build the gateway");
+        assert!(status.success(), "building the gateway failed");
+        target_dir().join("debug/snapshot-gateway")
+    })
+}
