@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project, from a clean clone: the component's native
-# unit tests, the wasmtime harness and conformance suite, the jco and
-# wasmtime-py packages, lints on both targets.
+# unit tests, the wasmtime harness and conformance suite, the gateway and the
+# CLI, the jco and wasmtime-py packages, lints on both targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -11,5 +11,16 @@ step "build the component" cargo build --target wasm32-wasip2 --release
 step "rustfmt" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32-wasip2)" cargo clippy --target wasm32-wasip2 -p transcript-snapshot --all-targets -- -D warnings
-step "Rust tests: unit, wasmtime harness, conformance, gateway, CLI" cargo test --workspace --no-fail-fast
+step "Rust tests: unit, wasmtime, conformance, gateway, CLI" cargo test --workspace --no-fail-fast
+
+# The Node and Python suites run the same conformance cases through this program.
+step "build the conformance program" cargo build -p host-tests --bin conformance
+# `npm install` honours the lock file; `npm ci` fails on jco's optional
+# platform packages that this registry does not carry.
+step "Node (jco): install" npm --prefix js install --no-audit --no-fund
+step "Node (jco): transpile" npm --prefix js run build
+step "Node (jco): tests" npm --prefix js test
+[ -x python/.venv/bin/python ] || step "Python: virtual environment" python3 -m venv python/.venv
+step "Python (wasmtime-py): install" python/.venv/bin/pip install --quiet -r python/requirements.lock
+step "Python (wasmtime-py): tests" bash -c "cd python && .venv/bin/python -m pytest -q"
 echo "all tests passed"

@@ -4,12 +4,18 @@
 use crate::types::{Error, Failure};
 use alloc::string::String;
 
-const MASK: &str = "[redacted]";
+const MASK: &str = "***";
 
-/// `text` with every occurrence of each non-empty secret replaced.
+/// Secrets shorter than this are not masked: a 3-letter token would garble
+/// every message that happens to contain those letters. Real tokens (JWTs,
+/// encrypted envelopes) are far longer.
+pub const MIN_MASKED_LEN: usize = 8;
+
+/// `text` with every occurrence of each secret of at least
+/// [`MIN_MASKED_LEN`] characters replaced.
 pub fn scrub(text: &str, secrets: &[&str]) -> String {
     let mut out = String::from(text);
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
+    for s in secrets.iter().filter(|s| s.len() >= MIN_MASKED_LEN) {
         if out.contains(*s) {
             out = out.replace(*s, MASK);
         }
@@ -49,8 +55,10 @@ mod tests {
 
     #[test]
     fn masks_every_occurrence() {
-        assert_eq!(scrub("a tok b tok", &["tok"]), "a [redacted] b [redacted]");
+        assert_eq!(scrub("a secret-1 b secret-1", &["secret-1"]), "a *** b ***");
         assert_eq!(scrub("nothing", &["", "zz"]), "nothing");
+        // Too short to mask without garbling the message.
+        assert_eq!(scrub("session file path", &["t"]), "session file path");
     }
 
     #[test]
@@ -58,15 +66,15 @@ mod tests {
         use crate::types::{TransportError, TransportKind};
         let e = Error::Transport(TransportError {
             kind: TransportKind::Other,
-            detail: "InternalError(Some(\"Bearer tok\"))".into(),
+            detail: "internal-error: Bearer tok-12345".into(),
         });
-        let Error::Transport(t) = error(e, &["tok"]) else {
+        let Error::Transport(t) = error(e, &["tok-12345"]) else {
             panic!()
         };
-        assert_eq!(t.detail, "InternalError(Some(\"Bearer [redacted]\"))");
+        assert_eq!(t.detail, "internal-error: Bearer ***");
         assert_eq!(
-            error(Error::NotPreopened("/tok/s".into()), &["tok"]),
-            Error::NotPreopened("/[redacted]/s".into())
+            error(Error::NotPreopened("/tok-12345/s".into()), &["tok-12345"]),
+            Error::NotPreopened("/***/s".into())
         );
     }
 }

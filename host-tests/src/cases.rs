@@ -199,8 +199,9 @@ impl Case {
             Call::Write { run: Some(r), .. } => vec![r.token.as_str()],
             Call::Write { run: None, .. } | Call::RunBindingFromPayload { .. } => vec![],
         };
-        // Very short tokens would match by accident; cases use distinctive ones.
-        s.retain(|t| t.len() >= 6);
+        // The component masks tokens of 8 characters or more (shorter ones
+        // would garble messages); cases use distinctive ones.
+        s.retain(|t| t.len() >= 8);
         s
     }
 }

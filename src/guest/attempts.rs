@@ -1,7 +1,7 @@
 //! The retry loop: attempts until success, a permanent failure, the retry
 //! policy's limit, or the call's deadline.
 
-use super::http::Deadline;
+use super::deadline::Deadline;
 use crate::retry::{self, Decision, Policy};
 use crate::types::{Error, Failure};
 

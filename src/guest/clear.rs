@@ -1,7 +1,8 @@
 //! `clear`: DELETE every snapshot of the conversation.
 
 use super::attempts::{self, before_sending, AttemptError};
-use super::http::{self, BodyReader, Deadline, Request};
+use super::deadline::Timing;
+use super::http::{self, BodyReader, Request};
 use crate::classify::clear_status;
 use crate::options::{self, Operation};
 use crate::retry::parse_retry_after;
@@ -27,7 +28,7 @@ fn delete(gateway: &Gateway, options: &Options) -> Result<Cleared, Failure> {
     token::check(&gateway.token, "gateway token")
         .map_err(|m| before_sending(Error::InvalidInput(m)))?;
 
-    let deadline = Deadline::after_ms(limits.timeout_ms);
+    let timing = Timing::start(&limits);
     let request = Request {
         method: Method::Delete,
         endpoint: &endpoint,
@@ -35,16 +36,16 @@ fn delete(gateway: &Gateway, options: &Options) -> Result<Cleared, Failure> {
         content_type: None,
         content_length: None,
     };
-    let ((status, deleted), attempts) = attempts::run(&limits.retry, &deadline, |_| {
-        let in_flight = http::send(&request, &limits, &deadline)?;
-        let response = http::response(&in_flight.response, &deadline)?;
+    let ((status, deleted), attempts) = attempts::run(&limits.retry, &timing.deadline, |_| {
+        let in_flight = http::send(&request, &limits, &timing)?;
+        let response = http::response(&in_flight.response, &timing)?;
         let status = response.status();
         let retry_after = http::header(&response, "retry-after")
             .first()
             .and_then(|v| parse_retry_after(v));
         // The count is a courtesy: a body that fails to arrive does not undo the delete.
-        let answer = BodyReader::new(response)
-            .and_then(|mut body| body.read_up_to(MAX_ANSWER, &deadline))
+        let answer = BodyReader::new(response, &timing)
+            .and_then(|mut body| body.read_up_to(MAX_ANSWER))
             .unwrap_or_default();
         clear_status(status, &answer).map_err(|error| AttemptError { error, retry_after })
     })?;

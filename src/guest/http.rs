@@ -1,6 +1,7 @@
 //! wasi:http glue: one request at a time, every wait bounded by the call's
-//! deadline, bodies streamed in both directions.
+//! own timers (see `deadline`), bodies streamed in both directions.
 
+use super::deadline::{Timing, HOST_MARGIN_MS};
 use crate::classify::{from_http_error, from_io_detail, Phase};
 use crate::gateway_url::{Endpoint, Scheme};
 use crate::options::{ms_to_ns, Resolved};
@@ -14,52 +15,10 @@ use wasi::http::types::{
     FutureIncomingResponse, IncomingBody, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
     RequestOptions,
 };
-use wasi::io::poll::{poll, Pollable};
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
 /// Bytes asked of the response stream per read.
 const READ_CHUNK: u64 = 64 * 1024;
-
-/// The instant a whole call must be finished by.
-#[derive(Debug, Clone, Copy)]
-pub struct Deadline {
-    at: monotonic_clock::Instant,
-}
-
-impl Deadline {
-    pub fn after_ms(ms: u32) -> Self {
-        Self {
-            at: monotonic_clock::now().saturating_add(ms_to_ns(ms)),
-        }
-    }
-
-    fn remaining_ns(&self) -> u64 {
-        self.at.saturating_sub(monotonic_clock::now())
-    }
-
-    pub fn remaining_ms(&self) -> u64 {
-        self.remaining_ns() / 1_000_000
-    }
-
-    /// Sleeps `ms`, or until the deadline if that comes first.
-    pub fn sleep_ms(&self, ms: u64) {
-        let ns = ms.saturating_mul(1_000_000).min(self.remaining_ns());
-        monotonic_clock::subscribe_duration(ns).block();
-    }
-
-    /// Blocks until `ready` fires, or fails when the deadline comes first.
-    pub fn wait(&self, ready: &Pollable) -> Result<(), Error> {
-        if ready.ready() {
-            return Ok(());
-        }
-        let timer = monotonic_clock::subscribe_instant(self.at);
-        if poll(&[ready, &timer]).contains(&0) {
-            Ok(())
-        } else {
-            Err(Error::Timeout(TimeoutKind::Deadline))
-        }
-    }
-}
 
 fn invalid(message: &str) -> Error {
     Error::InvalidInput(message.to_string())
@@ -130,19 +89,22 @@ fn build(req: &Request<'_>) -> Result<OutgoingRequest, Error> {
     Ok(request)
 }
 
-fn request_options(t: &Resolved, deadline: &Deadline) -> RequestOptions {
+/// The host's timeouts. Connecting is the one phase only the host can see,
+/// so its limit is exact; the others are backstops behind the guest's own
+/// timers. A host that does not support a timeout says so; the guest's still hold.
+fn request_options(t: &Resolved, timing: &Timing) -> RequestOptions {
     let options = RequestOptions::new();
-    let left = deadline.remaining_ns().max(1);
-    // A host that does not support a timeout says so; the deadline still holds.
+    let left = timing.deadline.remaining_ns().max(1);
+    let backstop = |ms: u32| ms_to_ns(ms.saturating_add(HOST_MARGIN_MS));
     let _ = options.set_connect_timeout(Some(ms_to_ns(t.connect_timeout_ms).min(left)));
-    let _ = options.set_first_byte_timeout(Some(ms_to_ns(t.first_byte_timeout_ms).min(left)));
-    let _ = options.set_between_bytes_timeout(Some(ms_to_ns(t.between_bytes_timeout_ms)));
+    let _ = options.set_first_byte_timeout(Some(backstop(t.first_byte_timeout_ms)));
+    let _ = options.set_between_bytes_timeout(Some(backstop(t.between_bytes_timeout_ms)));
     options
 }
 
 /// Hands the request to the host. A body is opened before `handle`, and must
 /// be written after it: writing first deadlocks once it outgrows the host's buffer.
-pub fn send(req: &Request<'_>, t: &Resolved, deadline: &Deadline) -> Result<InFlight, Error> {
+pub fn send(req: &Request<'_>, t: &Resolved, timing: &Timing) -> Result<InFlight, Error> {
     let request = build(req)?;
     let body = match req.content_length {
         Some(_) => {
@@ -152,27 +114,34 @@ pub fn send(req: &Request<'_>, t: &Resolved, deadline: &Deadline) -> Result<InFl
             let stream = body
                 .write()
                 .map_err(|()| invalid("request body stream unavailable"))?;
-            Some(BodyWriter { stream, body })
+            Some(BodyWriter {
+                stream,
+                body,
+                timing: *timing,
+            })
         }
         None => None,
     };
-    let response = outgoing_handler::handle(request, Some(request_options(t, deadline)))
+    let response = outgoing_handler::handle(request, Some(request_options(t, timing)))
         .map_err(|code| from_http_error(&code, Phase::Request))?;
     Ok(InFlight { response, body })
 }
 
-/// Waits for the response headers.
+/// Waits for the response headers, at most the first-byte limit from now
+/// (once the request, body included, is sent).
 pub fn response(
     future: &FutureIncomingResponse,
-    deadline: &Deadline,
+    timing: &Timing,
 ) -> Result<IncomingResponse, Error> {
     {
         let ready = future.subscribe();
-        deadline.wait(&ready)?;
+        timing.deadline.wait(&ready, timing.first_byte)?;
     }
     match future.get() {
         Some(Ok(Ok(response))) => Ok(response),
-        Some(Ok(Err(code))) => Err(from_http_error(&code, Phase::Request)),
+        Some(Ok(Err(code))) => Err(timing
+            .deadline
+            .explain(from_http_error(&code, Phase::Request))),
         Some(Err(())) => Err(Error::Transport(TransportError {
             kind: TransportKind::Other,
             detail: "response already taken".to_string(),
@@ -192,10 +161,11 @@ pub struct BodyReader {
     stream: InputStream,
     _body: IncomingBody,
     _response: IncomingResponse,
+    timing: Timing,
 }
 
 impl BodyReader {
-    pub fn new(response: IncomingResponse) -> Result<Self, Error> {
+    pub fn new(response: IncomingResponse, timing: &Timing) -> Result<Self, Error> {
         let body = response
             .consume()
             .map_err(|()| invalid("response body already consumed"))?;
@@ -206,26 +176,38 @@ impl BodyReader {
             stream,
             _body: body,
             _response: response,
+            timing: *timing,
         })
     }
 
-    /// The next chunk, or `None` at the end of the body.
-    pub fn next(&mut self, deadline: &Deadline) -> Result<Option<Vec<u8>>, Error> {
+    /// The next chunk, or `None` at the end of the body; fails when no byte
+    /// arrives within the between-bytes limit.
+    pub fn next(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        let t = &self.timing;
+        let until = monotonic_clock::now().saturating_add(ms_to_ns(t.between_bytes.ms));
+        let mut said_ready = false;
         loop {
             match self.stream.read(READ_CHUNK) {
-                Ok(bytes) if bytes.is_empty() => deadline.wait(&self.stream.subscribe())?,
+                Ok(bytes) if bytes.is_empty() => {
+                    if said_ready {
+                        t.deadline.pause();
+                    }
+                    t.deadline
+                        .wait_until(&self.stream.subscribe(), until, t.between_bytes.kind)?;
+                    said_ready = true;
+                }
                 Ok(bytes) => return Ok(Some(bytes)),
                 Err(StreamError::Closed) => return Ok(None),
-                Err(e) => return Err(stream_error(e, Phase::ResponseBody)),
+                Err(e) => return Err(t.deadline.explain(stream_error(e, Phase::ResponseBody))),
             }
         }
     }
 
     /// Reads at most `limit` bytes of the body (for small JSON answers).
-    pub fn read_up_to(&mut self, limit: usize, deadline: &Deadline) -> Result<Vec<u8>, Error> {
+    pub fn read_up_to(&mut self, limit: usize) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         while out.len() < limit {
-            match self.next(deadline)? {
+            match self.next()? {
                 Some(chunk) => out.extend_from_slice(&chunk[..chunk.len().min(limit - out.len())]),
                 None => break,
             }
@@ -240,26 +222,44 @@ impl BodyReader {
 pub struct BodyWriter {
     stream: OutputStream,
     body: OutgoingBody,
+    timing: Timing,
 }
 
 impl BodyWriter {
-    /// Writes all of `data`, as fast as the host's permits allow.
-    pub fn write_all(&mut self, mut data: &[u8], deadline: &Deadline) -> Result<(), Error> {
+    /// Writes all of `data`, as fast as the host's permits allow. A gateway
+    /// that stops reading for longer than the between-bytes limit fails it.
+    pub fn write_all(&mut self, mut data: &[u8]) -> Result<(), Error> {
+        let t = &self.timing;
+        // When the gateway stopped reading, and whether the host already
+        // claimed it could take more (see `BodyReader::next`).
+        let mut stalled: Option<(monotonic_clock::Instant, bool)> = None;
         while !data.is_empty() {
             let permit = self
                 .stream
                 .check_write()
-                .map_err(|e| stream_error(e, Phase::Request))?;
+                .map_err(|e| t.deadline.explain(stream_error(e, Phase::Request)))?;
             if permit == 0 {
-                deadline.wait(&self.stream.subscribe())?;
+                let (until, said_ready) = stalled.get_or_insert_with(|| {
+                    (
+                        monotonic_clock::now().saturating_add(ms_to_ns(t.between_bytes.ms)),
+                        false,
+                    )
+                });
+                if *said_ready {
+                    t.deadline.pause();
+                }
+                t.deadline
+                    .wait_until(&self.stream.subscribe(), *until, t.between_bytes.kind)?;
+                *said_ready = true;
                 continue;
             }
+            stalled = None;
             let n = data
                 .len()
                 .min(usize::try_from(permit).unwrap_or(usize::MAX));
             self.stream
                 .write(&data[..n])
-                .map_err(|e| stream_error(e, Phase::Request))?;
+                .map_err(|e| t.deadline.explain(stream_error(e, Phase::Request)))?;
             data = &data[n..];
         }
         Ok(())
@@ -267,10 +267,16 @@ impl BodyWriter {
 
     /// Flushes and closes the body: the request is complete. A failure here
     /// fails the response too, which is where the caller learns of it.
-    pub fn finish(self, deadline: &Deadline) {
-        let Self { stream, body } = self;
+    pub fn finish(self) {
+        let Self {
+            stream,
+            body,
+            timing,
+        } = self;
         if stream.flush().is_ok() {
-            let _ = deadline.wait(&stream.subscribe());
+            let _ = timing
+                .deadline
+                .wait(&stream.subscribe(), timing.between_bytes);
         }
         // The stream is the body's child: it must go first.
         drop(stream);

@@ -1,8 +1,9 @@
 //! `hydrate`: GET the latest snapshot and swap it in atomically.
 
 use super::attempts::{self, before_sending, AttemptError};
+use super::deadline::Timing;
 use super::fs::{self, SessionFile};
-use super::http::{self, BodyReader, Deadline, Request};
+use super::http::{self, BodyReader, Request};
 use crate::body_length::{parse_content_length, BodyCounter};
 use crate::classify::{hydrate_status, HydrateStatus};
 use crate::options::{self, Operation, Resolved};
@@ -48,7 +49,7 @@ fn fetch(
         .map_err(|m| before_sending(Error::InvalidInput(m)))?;
     let file = SessionFile::locate(session_file).map_err(before_sending)?;
 
-    let deadline = Deadline::after_ms(limits.timeout_ms);
+    let timing = Timing::start(&limits);
     let request = Request {
         method: Method::Get,
         endpoint: &endpoint,
@@ -58,8 +59,8 @@ fn fetch(
     };
     // A staging file left by a crashed hydrate goes, whatever happens next.
     let _guard = TempGuard(&file);
-    let (found, attempts) = attempts::run(&limits.retry, &deadline, |_| {
-        attempt(&request, &limits, &deadline, &file)
+    let (found, attempts) = attempts::run(&limits.retry, &timing.deadline, |_| {
+        attempt(&request, &limits, &timing, &file)
     })?;
     Ok(match found {
         Found::Snapshot(bytes) => HydrateOutcome::Hydrated(Hydrated { bytes, attempts }),
@@ -71,11 +72,11 @@ fn fetch(
 fn attempt(
     request: &Request<'_>,
     limits: &Resolved,
-    deadline: &Deadline,
+    timing: &Timing,
     file: &SessionFile,
 ) -> Result<Found, AttemptError> {
-    let in_flight = http::send(request, limits, deadline)?;
-    let response = http::response(&in_flight.response, deadline)?;
+    let in_flight = http::send(request, limits, timing)?;
+    let response = http::response(&in_flight.response, timing)?;
     match hydrate_status(response.status()) {
         HydrateStatus::Snapshot => {}
         HydrateStatus::NoSnapshot => return Ok(Found::Nothing),
@@ -88,11 +89,11 @@ fn attempt(
     }
     let announced = parse_content_length(&http::header(&response, "content-length"))?;
     let mut counter = BodyCounter::new(announced, limits.max_hydrate_bytes)?;
-    let mut body = BodyReader::new(response)?;
+    let mut body = BodyReader::new(response, timing)?;
 
     file.create_parents()?;
     let temp = file.create_temp()?;
-    while let Some(chunk) = body.next(deadline).map_err(|e| counter.explain(e))? {
+    while let Some(chunk) = body.next().map_err(|e| counter.explain(e))? {
         let offset = counter.received();
         counter.add(chunk.len())?;
         fs::write_all_at(&temp, &chunk, offset)?;

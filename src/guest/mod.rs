@@ -4,6 +4,7 @@
 
 pub mod attempts;
 pub mod clear;
+pub mod deadline;
 pub mod fs;
 pub mod http;
 pub mod hydrate;

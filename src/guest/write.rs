@@ -8,8 +8,9 @@
 //! stores nothing.
 
 use super::attempts::{self, before_sending, AttemptError};
+use super::deadline::Timing;
 use super::fs::{self, SessionFile};
-use super::http::{self, BodyWriter, Deadline, InFlight, Request};
+use super::http::{self, BodyWriter, InFlight, Request};
 use crate::classify::{write_status, WriteAccepted};
 use crate::json_escape::{Counter, JsonEscaper};
 use crate::options::{self, Operation, Resolved};
@@ -82,11 +83,7 @@ fn measure(file: &Descriptor) -> Result<Pass, Error> {
 }
 
 /// Pass two: escape and send. `Err(None)` means the file changed under us.
-fn stream(
-    file: &Descriptor,
-    body: &mut BodyWriter,
-    deadline: &Deadline,
-) -> Result<Pass, Option<Error>> {
+fn stream(file: &Descriptor, body: &mut BodyWriter) -> Result<Pass, Option<Error>> {
     let mut escaper = JsonEscaper::new();
     let mut out = Vec::new();
     let mut escaped = 0u64;
@@ -98,7 +95,7 @@ fn stream(
         out.clear();
         escaper.push(&chunk, &mut out).map_err(|_| None)?;
         escaped += out.len() as u64;
-        body.write_all(&out, deadline).map_err(Some)?;
+        body.write_all(&out).map_err(Some)?;
     }
     escaper.finish().map_err(|_| None)?;
     Ok(Pass {
@@ -135,7 +132,7 @@ fn send(
             limit: limits.max_write_bytes,
         }));
     }
-    let deadline = Deadline::after_ms(limits.timeout_ms);
+    let timing = Timing::start(&limits);
     let seen = measure(&file).map_err(before_sending)?;
     if seen.bytes != size {
         return Err(before_sending(Error::FileChanged));
@@ -151,14 +148,14 @@ fn send(
     let post = Post {
         request: &request,
         limits: &limits,
-        deadline: &deadline,
+        timing: &timing,
         file: &file,
         seen: &seen,
         head,
         tail: &tail,
     };
     // Retrying is safe: a retry of a write the gateway already stored gets 409.
-    let (accepted, attempts) = attempts::run(&limits.retry, &deadline, |_| post.attempt())?;
+    let (accepted, attempts) = attempts::run(&limits.retry, &timing.deadline, |_| post.attempt())?;
     Ok(match accepted {
         WriteAccepted::Stored(status) => WriteOutcome::Stored(Stored {
             bytes: size,
@@ -173,7 +170,7 @@ fn send(
 struct Post<'a> {
     request: &'a Request<'a>,
     limits: &'a Resolved,
-    deadline: &'a Deadline,
+    timing: &'a Timing,
     file: &'a Descriptor,
     seen: &'a Pass,
     head: &'static str,
@@ -183,14 +180,14 @@ struct Post<'a> {
 impl Post<'_> {
     /// Sends the request and streams the body; the gateway's answer decides.
     fn attempt(&self) -> Result<WriteAccepted, AttemptError> {
-        let InFlight { response, body } = http::send(self.request, self.limits, self.deadline)?;
+        let InFlight { response, body } = http::send(self.request, self.limits, self.timing)?;
         let Some(mut body) = body else {
             return Err(Error::InvalidInput("request body unavailable".to_string()).into());
         };
         let sent = body
-            .write_all(self.head.as_bytes(), self.deadline)
+            .write_all(self.head.as_bytes())
             .map_err(Some)
-            .and_then(|()| stream(self.file, &mut body, self.deadline))
+            .and_then(|()| stream(self.file, &mut body))
             .and_then(|pass| {
                 if pass == *self.seen {
                     Ok(())
@@ -198,19 +195,16 @@ impl Post<'_> {
                     Err(None)
                 }
             })
-            .and_then(|()| {
-                body.write_all(self.tail.as_bytes(), self.deadline)
-                    .map_err(Some)
-            });
+            .and_then(|()| body.write_all(self.tail.as_bytes()).map_err(Some));
         match sent {
-            Ok(()) => body.finish(self.deadline),
+            Ok(()) => body.finish(),
             // Dropping the body unfinished abandons the request short of its length.
             Err(None) => return Err(Error::FileChanged.into()),
             // The gateway may have answered early (401, 413…) and closed the body;
             // its answer, or the exchange's own error, is what the caller needs.
             Err(Some(_)) => drop(body),
         }
-        let answer = http::response(&response, self.deadline)?;
+        let answer = http::response(&response, self.timing)?;
         write_status(answer.status()).map_err(|error| AttemptError {
             error,
             retry_after: http::header(&answer, "retry-after")

@@ -1,0 +1,24 @@
+// Transpiles the component into ./generated (gitignored) with jco. The wasm path
+// defaults to the release build in the workspace's target dir; set
+// TRANSCRIPT_SNAPSHOT_WASM to use another one.
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const wasm = process.env.TRANSCRIPT_SNAPSHOT_WASM
+  ?? fileURLToPath(new URL('../target/wasm32-wasip2/release/transcript_snapshot.wasm', new URL('..', import.meta.url)));
+if (!existsSync(wasm)) {
+  console.error(`component not found: ${wasm}\nbuild it with \`cargo build --target wasm32-wasip2 --release\` (repo root) or set TRANSCRIPT_SNAPSHOT_WASM`);
+  process.exit(1);
+}
+// Start clean so files from an older build (e.g. a removed core module) cannot linger.
+rmSync(new URL('../generated', import.meta.url), { recursive: true, force: true });
+// --instantiation async: the bindings take their imports as an argument, which
+// is what lets every client get its own sandboxed WASIShim.
+execFileSync(process.execPath, [
+  // jco's CLI entry sits next to its API entry; its `exports` hide the bin path.
+  fileURLToPath(new URL('jco.js', import.meta.resolve('@bytecodealliance/jco'))),
+  'transpile', wasm, '-o', 'generated', '--instantiation', 'async', '--quiet',
+], { cwd: root, stdio: 'inherit' });
+console.log(`transpiled ${wasm} -> generated/`);

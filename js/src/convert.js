@@ -1,0 +1,142 @@
+// Conversions between the plain objects of the public API and the values jco's
+// bindings take and return (tagged unions `{ tag, val }`, BigInt for u64).
+// Pure functions, shared by the main thread (inputs) and the worker (outputs).
+
+const U32_MAX = 0xffff_ffff;
+const U64_MAX = (1n << 64n) - 1n;
+const STATUSES = new Set(['completed', 'failed', 'timeout', 'cancelled']);
+
+/** A u64 as a Number when that is exact, else as the BigInt it came as. */
+export function u64(v) {
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+function toU64(name, v) {
+  // Accept integral numbers and bigints only: a silently rounded limit or run id
+  // would be worse than an early TypeError.
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'bigint' && v >= 0n && v <= U64_MAX) return v;
+  throw new TypeError(`${name} must be a non-negative integer (number or bigint)`);
+}
+
+function toU32(name, v) {
+  if (Number.isInteger(v) && v >= 0 && v <= U32_MAX) return v;
+  throw new TypeError(`${name} must be an integer from 0 to ${U32_MAX}`);
+}
+
+const U32_OPTIONS = [
+  'timeoutMs', 'connectTimeoutMs', 'firstByteTimeoutMs', 'betweenBytesTimeoutMs',
+  'maxAttempts', 'retryBaseMs', 'retryCapMs',
+];
+const U64_OPTIONS = ['maxWriteBytes', 'maxHydrateBytes'];
+
+/** Public options → jco `Options`. Unknown keys are rejected so a typo is not silently ignored. */
+export function toOptions(options) {
+  if (options == null) return {};
+  if (typeof options !== 'object') throw new TypeError('options must be an object');
+  const out = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value == null) continue; // `undefined`/`null` mean "use the default", as `none` does
+    if (U32_OPTIONS.includes(key)) out[key] = toU32(`options.${key}`, value);
+    else if (U64_OPTIONS.includes(key)) out[key] = toU64(`options.${key}`, value);
+    else throw new TypeError(`unknown option ${JSON.stringify(key)}`);
+  }
+  return out;
+}
+
+export function toGateway(gateway) {
+  if (gateway == null || typeof gateway !== 'object') throw new TypeError('gateway must be { url, token }');
+  const { url, token } = gateway;
+  if (typeof url !== 'string' || typeof token !== 'string') {
+    throw new TypeError('gateway.url and gateway.token must be strings');
+  }
+  return { url, token };
+}
+
+export function toRun(run) {
+  if (run == null) return undefined;
+  if (typeof run !== 'object' || typeof run.token !== 'string') {
+    throw new TypeError('run must be { runId, token } or null');
+  }
+  return { runId: toU64('run.runId', run.runId), token: run.token };
+}
+
+export function toStatus(status) {
+  if (!STATUSES.has(status)) throw new TypeError(`status must be one of ${[...STATUSES].join(', ')}`);
+  return status;
+}
+
+export function toStringArg(name, v) {
+  if (typeof v !== 'string') throw new TypeError(`${name} must be a string`);
+  return v;
+}
+
+/** jco `error` variant → `{ kind, ...payload }`. */
+export function fromError({ tag: kind, val }) {
+  switch (kind) {
+    case 'invalid-input': return { kind, message: val };
+    case 'not-preopened': return { kind, path: val };
+    case 'http-status': return { kind, status: val };
+    case 'transport': return { kind, transport: val.kind, detail: val.detail };
+    case 'timeout': return { kind, timeout: val };
+    case 'length-mismatch': return { kind, expected: u64(val.expected), received: u64(val.received) };
+    case 'too-large': return { kind, size: u64(val.size), limit: u64(val.limit) };
+    case 'filesystem': return { kind, operation: val.operation, code: val.code };
+    case 'invalid-utf8': return { kind, offset: u64(val) };
+    case 'denied':
+    case 'file-changed': return { kind };
+    default: throw new TypeError(`unknown error ${kind}`);
+  }
+}
+
+/** jco `failure` record → `{ error, attempts }`. */
+export function fromFailure({ error, attempts }) {
+  return { error: fromError(error), attempts };
+}
+
+export function fromHydrate({ tag: kind, val }) {
+  return kind === 'hydrated'
+    ? { kind, bytes: u64(val.bytes), attempts: val.attempts }
+    : { kind, attempts: val }; // no-snapshot
+}
+
+export function fromWrite({ tag: kind, val }) {
+  switch (kind) {
+    case 'stored': return { kind, bytes: u64(val.bytes), status: val.status, attempts: val.attempts };
+    case 'duplicate': return { kind, attempts: val };
+    case 'skipped': return { kind, reason: val };
+    case 'too-large': return { kind, size: u64(val.size), limit: u64(val.limit) };
+    case 'failed': return { kind, ...fromFailure(val) };
+    default: throw new TypeError(`unknown write outcome ${kind}`);
+  }
+}
+
+export function fromClear({ tag: kind, val }) {
+  if (kind === 'failed') return { kind, ...fromFailure(val) };
+  return {
+    kind, status: val.status, deleted: val.deleted === undefined ? null : u64(val.deleted), attempts: val.attempts,
+  };
+}
+
+export function fromRunBinding(binding) {
+  return binding === undefined ? null : { runId: u64(binding.runId), token: binding.token };
+}
+
+/** One line describing an error, for `SnapshotError.message`. Built only from the
+ * error's fields, which the component guarantees never carry the token. */
+export function describeError(e) {
+  switch (e.kind) {
+    case 'invalid-input': return `invalid input: ${e.message}`;
+    case 'not-preopened': return `not under a preopened directory: ${e.path}`;
+    case 'http-status': return `gateway answered HTTP ${e.status}`;
+    case 'denied': return 'request denied by the host (authority not allowed)';
+    case 'transport': return `transport error (${e.transport}): ${e.detail}`;
+    case 'timeout': return `timed out (${e.timeout})`;
+    case 'length-mismatch': return `body length ${e.received} does not match content-length ${e.expected}`;
+    case 'too-large': return `snapshot of ${e.size} bytes exceeds the limit of ${e.limit}`;
+    case 'filesystem': return `filesystem error during ${e.operation}: ${e.code}`;
+    case 'invalid-utf8': return `session file is not valid UTF-8 (byte ${e.offset})`;
+    case 'file-changed': return 'session file changed while it was being sent';
+    default: return e.kind;
+  }
+}

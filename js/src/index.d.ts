@@ -1,0 +1,108 @@
+// Types for @lobu/transcript-snapshot. They mirror wit/snapshot.wit: a WIT
+// variant is an object with a `kind` (the case name) and its payload's fields;
+// u64 values are numbers, or bigints in the rare case they exceed 2^53 - 1.
+
+/** A u64 that may come from the gateway (a `content-length`) or from a limit you set. */
+export type U64 = number | bigint;
+
+/** How many requests a call sent, the first included (0: it failed before sending). */
+export type Attempts = number;
+
+export interface Gateway {
+  /** `http(s)://host[:port][/prefix]`; calls go to `{url}/worker/transcript/snapshot`. */
+  url: string;
+  /** Bearer token. Never parsed, never echoed in errors. */
+  token: string;
+}
+
+export interface RunBinding {
+  /** The run's id (`runId` in the job payload), a positive integer. */
+  runId: number | bigint;
+  /** The per-run token (`runJobToken` in the job payload). */
+  token: string;
+}
+
+export type TerminalStatus = 'completed' | 'failed' | 'timeout' | 'cancelled';
+
+/** Per-call overrides; omitted or `undefined` means the component's default. */
+export interface Options {
+  /** Overall deadline for the call (default 30000 for hydrate/clear, 60000 for write). */
+  timeoutMs?: number;
+  connectTimeoutMs?: number;
+  firstByteTimeoutMs?: number;
+  betweenBytesTimeoutMs?: number;
+  /** Largest session file `write` sends (default 4 MiB). */
+  maxWriteBytes?: number | bigint;
+  /** Largest snapshot `hydrate` accepts (default 64 MiB). */
+  maxHydrateBytes?: number | bigint;
+  /** Attempts at most, the first included (default 3; 1 turns retries off). */
+  maxAttempts?: number;
+  /** Backoff base in ms (default 200). */
+  retryBaseMs?: number;
+  /** Longest wait between attempts in ms (default 5000). */
+  retryCapMs?: number;
+}
+
+export type TimeoutKind = 'connect' | 'first-byte' | 'between-bytes' | 'deadline';
+export type TransportKind = 'dns' | 'connection-refused' | 'connection-reset' | 'tls' | 'protocol' | 'other';
+
+/** The WIT `error` variant. */
+export type SnapshotErrorInfo =
+  | { kind: 'invalid-input'; message: string }
+  | { kind: 'not-preopened'; path: string }
+  | { kind: 'http-status'; status: number }
+  | { kind: 'denied' }
+  | { kind: 'transport'; transport: TransportKind; detail: string }
+  | { kind: 'timeout'; timeout: TimeoutKind }
+  | { kind: 'length-mismatch'; expected: U64; received: U64 }
+  | { kind: 'too-large'; size: U64; limit: U64 }
+  | { kind: 'filesystem'; operation: string; code: string }
+  | { kind: 'invalid-utf8'; offset: number }
+  | { kind: 'file-changed' };
+
+export type HydrateOutcome =
+  | { kind: 'hydrated'; bytes: number; attempts: Attempts }
+  | { kind: 'no-snapshot'; attempts: Attempts };
+
+export type SkipReason = 'not-completed' | 'no-run-binding' | 'session-file-missing' | 'session-file-empty';
+
+export type WriteOutcome =
+  | { kind: 'stored'; bytes: number; status: number; attempts: Attempts }
+  | { kind: 'duplicate'; attempts: Attempts }
+  | { kind: 'skipped'; reason: SkipReason }
+  | { kind: 'too-large'; size: U64; limit: U64 }
+  | { kind: 'failed'; error: SnapshotErrorInfo; attempts: Attempts };
+
+export type ClearOutcome =
+  | { kind: 'cleared'; status: number; deleted: number | null; attempts: Attempts }
+  | { kind: 'failed'; error: SnapshotErrorInfo; attempts: Attempts };
+
+/** A `hydrate` or `runBindingFromPayload` that failed with a WIT error. */
+export class SnapshotError extends Error {
+  readonly name: 'SnapshotError';
+  readonly operation: 'hydrate' | 'runBindingFromPayload';
+  readonly error: SnapshotErrorInfo;
+  readonly attempts: Attempts;
+}
+
+export interface OpenOptions {
+  /** Guest path → host directory. Only these directories are visible to the component. */
+  preopens?: Record<string, string>;
+  /** `host` or `host:port` entries; requests to any other authority fail as `denied`. Default: no restriction. */
+  allowedAuthorities?: string[];
+}
+
+/** One sandboxed component instance in its own worker thread. Calls on one client run one at a time. */
+export class SnapshotClient {
+  private constructor();
+  static open(options?: OpenOptions): Promise<SnapshotClient>;
+  /** Rejects with `SnapshotError` when the snapshot could not be pulled; the session file is then untouched. */
+  hydrate(gateway: Gateway, sessionFile: string, options?: Options): Promise<HydrateOutcome>;
+  /** Resolves with an outcome for every gateway or file problem; rejects only on misuse or a closed client. */
+  write(gatewayUrl: string, run: RunBinding | null | undefined, sessionFile: string, status: TerminalStatus, options?: Options): Promise<WriteOutcome>;
+  clear(gateway: Gateway, options?: Options): Promise<ClearOutcome>;
+  /** `{ runId, token }` from a job payload's `runId` / `runJobToken`, or null. Rejects with `SnapshotError` on malformed JSON. */
+  runBindingFromPayload(payloadJson: string): Promise<{ runId: number; token: string } | null>;
+  /** Terminates the worker; calls in flight reject. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,254 @@
+"""`SnapshotClient`: the transcript-snapshot component on wasmtime-py.
+
+One `Engine` and one compiled `Component` per process (and per wasm file),
+cached on disk in serialized form; a fresh `Store` and instance per call, so
+calls share no guest state and a trap cannot poison later calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib.metadata
+import os
+import platform
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional, Tuple, Union
+
+import wasmtime
+from wasmtime.component import Component, Linker
+
+from . import _convert as conv
+from . import types as t
+
+INTERFACE = "lobu:transcript-snapshot/snapshot@0.1.0"
+_FUNCS = ("hydrate", "write", "clear", "run-binding-from-payload")
+WASMTIME_VERSION = importlib.metadata.version("wasmtime")
+
+PathLike = Union[str, os.PathLike]
+
+
+@dataclass(frozen=True)
+class LoadInfo:
+    """How a client got its compiled component (observable for tests and ops)."""
+
+    source: str  # "compiled", "disk-cache" or "memory" (already loaded in this process)
+    cache_file: Optional[Path]
+    seconds: float
+
+
+def default_component_path() -> Path:
+    """$TRANSCRIPT_SNAPSHOT_WASM, else a wasm bundled in the package, else the repo's build."""
+    env = os.environ.get("TRANSCRIPT_SNAPSHOT_WASM")
+    if env:
+        return Path(env)
+    bundled = Path(__file__).with_name("transcript_snapshot.wasm")
+    if bundled.exists():
+        return bundled
+    repo = Path(__file__).resolve().parents[3]
+    return repo / "target/wasm32-wasip2/release/transcript_snapshot.wasm"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("TRANSCRIPT_SNAPSHOT_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "transcript-snapshot"
+
+
+_ENGINE: Optional[wasmtime.Engine] = None
+_LOADED: dict = {}  # cache key -> Component
+_LOCK = threading.Lock()
+
+
+def _engine() -> wasmtime.Engine:
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = wasmtime.Engine()
+    return _ENGINE
+
+
+def _load(wasm_path: Path, cache_dir: Optional[Path]) -> Tuple[Component, LoadInfo]:
+    start = time.perf_counter()
+    wasm = wasm_path.read_bytes()
+    # The serialized form is only valid for the same wasm, wasmtime build and
+    # CPU; wasmtime also checks this itself and we recompile if it refuses.
+    key = (f"transcript_snapshot-{hashlib.sha256(wasm).hexdigest()[:32]}"
+           f"-wasmtime{WASMTIME_VERSION}-{platform.machine()}")
+    cache_file = cache_dir / f"{key}.cwasm" if cache_dir else None
+    with _LOCK:
+        engine = _engine()
+        if key in _LOADED:
+            return _LOADED[key], LoadInfo("memory", cache_file, time.perf_counter() - start)
+        component, source = None, "compiled"
+        if cache_file is not None and cache_file.exists():
+            try:
+                # Deserializing trusts the file (it is native code): the cache
+                # dir must be writable only by this user, hence mode 0o700.
+                component = Component.deserialize_file(engine, str(cache_file))
+                source = "disk-cache"
+            except wasmtime.WasmtimeError:
+                component = None  # stale or corrupt: recompile and overwrite
+        if component is None:
+            component = Component(engine, wasm)
+            if cache_file is not None:
+                _write_atomically(cache_file, component.serialize())
+        _LOADED[key] = component
+        return component, LoadInfo(source, cache_file, time.perf_counter() - start)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)  # other processes see the whole file or none
+    except OSError:
+        pass  # a cache we cannot write only costs a compile next time
+
+
+class SnapshotClient:
+    """The component, ready to call. Thread-safe; every call blocks its thread.
+
+    `preopens` maps guest directories (absolute, e.g. "/workspace") to host
+    directories; session-file paths must lie under one of them. The guest
+    gets nothing else: no environment, arguments, stdio or other files.
+    Network access is whatever the host process has: wasmtime-py offers no
+    hook to filter outgoing requests.
+
+    Each method blocks the calling thread until the gateway exchange ends
+    (bounded by `Options.timeout_ms`); use `AsyncSnapshotClient` from asyncio.
+    """
+
+    def __init__(self, component_path: Optional[PathLike] = None,
+                 preopens: Optional[Mapping[str, PathLike]] = None,
+                 cache_dir: Union[PathLike, None, bool] = None):
+        """`cache_dir=None` uses `default_cache_dir()`; `False` disables the disk cache."""
+        path = Path(component_path) if component_path else default_component_path()
+        if not path.is_file():
+            raise FileNotFoundError(f"no component at {path}: pass component_path, set "
+                                    "TRANSCRIPT_SNAPSHOT_WASM, or build it with `cargo build "
+                                    "--target wasm32-wasip2 --release`")
+        cache = None if cache_dir is False else Path(cache_dir or default_cache_dir())
+        self._preopens = []
+        for guest, host in (preopens or {}).items():
+            if not guest.startswith("/"):
+                raise ValueError(f"guest path {guest!r} must be absolute")
+            if not Path(host).is_dir():
+                raise ValueError(f"preopen {guest!r}: {host!r} is not a directory")
+            self._preopens.append((os.fspath(host), guest))
+        self._component, self.load_info = _load(path, cache)
+        iface = self._component.get_export_index(INTERFACE)
+        if iface is None:
+            raise ValueError(f"{path} does not export {INTERFACE}")
+        self._funcs = {name: self._component.get_export_index(name, iface) for name in _FUNCS}
+
+    def _instantiate(self):
+        # The only place a Store is created. wasmtime-py aborts the whole
+        # process (an uncatchable panic) when a guest uses wasi:http on a store
+        # without `set_wasi_http`, so the linker's `add_wasi_http` and the
+        # store's `set_wasi_http` live together here and nowhere else.
+        engine = _engine()
+        linker = Linker(engine)
+        linker.add_wasip2()
+        linker.add_wasi_http()
+        wasi = wasmtime.WasiConfig()
+        for host, guest in self._preopens:
+            wasi.preopen_dir(host, guest)
+        store = wasmtime.Store(engine)
+        store.set_wasi(wasi)
+        store.set_wasi_http()
+        return store, linker.instantiate(store, self._component)
+
+    def _call(self, name: str, args: tuple, secrets: tuple) -> Any:
+        store, instance = self._instantiate()
+        try:
+            func = instance.get_func(store, self._funcs[name])
+            result = func(store, *args)
+            func.post_return(store)
+            return result
+        except wasmtime.WasmtimeError as e:
+            text = str(e)
+            for s in secrets:
+                if s:
+                    text = text.replace(s, "[redacted]")
+            raise t.ComponentTrap(f"{name} trapped: {text}") from None
+        finally:
+            store.close()
+
+    def hydrate(self, gateway: t.Gateway, session_file: str,
+                options: Optional[t.Options] = None) -> t.HydrateOutcome:
+        """Pull the latest completed snapshot into `session_file`.
+
+        Returns `Hydrated` or `NoSnapshot`; raises `SnapshotError` (with the
+        typed `.error` and `.attempts`) when the WIT returns `err`.
+        """
+        args = (conv.lower_gateway(gateway), conv._str("session_file", session_file),
+                conv.lower_options(options))
+        outcome, failure = conv.lift_hydrate(self._call("hydrate", args, (gateway.token,)))
+        if failure is not None:
+            raise t.SnapshotError(failure.error, failure.attempts, (gateway.token,))
+        return outcome
+
+    def write(self, gateway_url: str, run: Optional[t.RunBinding], session_file: str,
+              status: Union[t.TerminalStatus, str],
+              options: Optional[t.Options] = None) -> t.WriteOutcome:
+        """Push `session_file` as the snapshot of a finished run. Never raises
+        for gateway or file problems: every case is a `WriteOutcome`."""
+        args = (conv._str("gateway_url", gateway_url), conv.lower_run(run),
+                conv._str("session_file", session_file), conv.lower_status(status),
+                conv.lower_options(options))
+        secrets = (run.token,) if run is not None else ()
+        return conv.lift_write(self._call("write", args, secrets))
+
+    def clear(self, gateway: t.Gateway, options: Optional[t.Options] = None) -> t.ClearOutcome:
+        """Delete every snapshot of the conversation: `Cleared` or `Failed`."""
+        args = (conv.lower_gateway(gateway), conv.lower_options(options))
+        return conv.lift_clear(self._call("clear", args, (gateway.token,)))
+
+    def run_binding_from_payload(self, payload_json: str) -> Optional[t.RunBinding]:
+        """The run binding in a job payload, or None; `SnapshotError` (always
+        `InvalidInput`) when the payload is not a JSON object."""
+        args = (conv._str("payload_json", payload_json),)
+        binding, error = conv.lift_run_binding(self._call("run-binding-from-payload", args, ()))
+        if error is not None:
+            raise t.SnapshotError(error, None)
+        return binding
+
+
+class AsyncSnapshotClient:
+    """`SnapshotClient` for asyncio: each call runs in a worker thread
+    (`asyncio.to_thread`), so the event loop keeps running meanwhile.
+
+    Cancelling the awaiting task does not stop a call already running: it
+    finishes in its thread, bounded by `Options.timeout_ms`.
+    """
+
+    def __init__(self, component_path: Optional[PathLike] = None,
+                 preopens: Optional[Mapping[str, PathLike]] = None,
+                 cache_dir: Union[PathLike, None, bool] = None, *,
+                 client: Optional[SnapshotClient] = None):
+        self.sync = client or SnapshotClient(component_path, preopens, cache_dir)
+
+    async def hydrate(self, gateway: t.Gateway, session_file: str,
+                      options: Optional[t.Options] = None) -> t.HydrateOutcome:
+        return await asyncio.to_thread(self.sync.hydrate, gateway, session_file, options)
+
+    async def write(self, gateway_url: str, run: Optional[t.RunBinding], session_file: str,
+                    status: Union[t.TerminalStatus, str],
+                    options: Optional[t.Options] = None) -> t.WriteOutcome:
+        return await asyncio.to_thread(self.sync.write, gateway_url, run, session_file,
+                                       status, options)
+
+    async def clear(self, gateway: t.Gateway,
+                    options: Optional[t.Options] = None) -> t.ClearOutcome:
+        return await asyncio.to_thread(self.sync.clear, gateway, options)
+
+    async def run_binding_from_payload(self, payload_json: str) -> Optional[t.RunBinding]:
+        return await asyncio.to_thread(self.sync.run_binding_from_payload, payload_json)

@@ -1,0 +1,320 @@
+"""Python mirrors of the types in wit/snapshot.wit, and their canonical JSON.
+
+Each WIT variant case is its own frozen dataclass so callers can use
+`match`/`isinstance`; the WIT variant itself is a `Union` alias.  Field names
+are the WIT names in snake_case.  Tokens are excluded from `repr` so that
+logging an argument or a result never prints a secret.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+
+class TerminalStatus(str, enum.Enum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+
+
+class SkipReason(str, enum.Enum):
+    NOT_COMPLETED = "not-completed"
+    NO_RUN_BINDING = "no-run-binding"
+    SESSION_FILE_MISSING = "session-file-missing"
+    SESSION_FILE_EMPTY = "session-file-empty"
+
+
+class TimeoutKind(str, enum.Enum):
+    CONNECT = "connect"
+    FIRST_BYTE = "first-byte"
+    BETWEEN_BYTES = "between-bytes"
+    DEADLINE = "deadline"
+
+
+class TransportKind(str, enum.Enum):
+    DNS = "dns"
+    CONNECTION_REFUSED = "connection-refused"
+    CONNECTION_RESET = "connection-reset"
+    TLS = "tls"
+    PROTOCOL = "protocol"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Gateway:
+    url: str
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RunBinding:
+    run_id: int
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Per-call overrides; `None` keeps the component's default (see the WIT)."""
+
+    timeout_ms: Optional[int] = None
+    connect_timeout_ms: Optional[int] = None
+    first_byte_timeout_ms: Optional[int] = None
+    between_bytes_timeout_ms: Optional[int] = None
+    max_write_bytes: Optional[int] = None
+    max_hydrate_bytes: Optional[int] = None
+    max_attempts: Optional[int] = None
+    retry_base_ms: Optional[int] = None
+    retry_cap_ms: Optional[int] = None
+
+
+# --- the `error` variant -----------------------------------------------------
+
+@dataclass(frozen=True)
+class InvalidInput:
+    message: str
+
+
+@dataclass(frozen=True)
+class NotPreopened:
+    path: str
+
+
+@dataclass(frozen=True)
+class HttpStatus:
+    status: int
+
+
+@dataclass(frozen=True)
+class Denied:
+    pass
+
+
+@dataclass(frozen=True)
+class Transport:
+    kind: TransportKind
+    detail: str
+
+
+@dataclass(frozen=True)
+class Timeout:
+    kind: TimeoutKind
+
+
+@dataclass(frozen=True)
+class LengthMismatch:
+    expected: int
+    received: int
+
+
+@dataclass(frozen=True)
+class TooLarge:
+    """A `size-limit`: the `too-large` case of both `error` and `write-outcome`."""
+
+    size: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class Filesystem:
+    operation: str
+    code: str
+
+
+@dataclass(frozen=True)
+class InvalidUtf8:
+    offset: int
+
+
+@dataclass(frozen=True)
+class FileChanged:
+    pass
+
+
+Error = Union[InvalidInput, NotPreopened, HttpStatus, Denied, Transport, Timeout,
+              LengthMismatch, TooLarge, Filesystem, InvalidUtf8, FileChanged]
+
+
+# --- outcomes ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hydrated:
+    bytes: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class NoSnapshot:
+    attempts: int
+
+
+HydrateOutcome = Union[Hydrated, NoSnapshot]
+
+
+@dataclass(frozen=True)
+class Stored:
+    bytes: int
+    status: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    reason: SkipReason
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The WIT `failure` record, as the `failed` case of write and clear."""
+
+    error: Error
+    attempts: int
+
+
+WriteOutcome = Union[Stored, Duplicate, Skipped, TooLarge, Failed]
+
+
+@dataclass(frozen=True)
+class Cleared:
+    status: int
+    deleted: Optional[int]
+    attempts: int
+
+
+ClearOutcome = Union[Cleared, Failed]
+
+
+# --- exceptions --------------------------------------------------------------
+
+class SnapshotError(Exception):
+    """`hydrate` or `run_binding_from_payload` returned the WIT `err` case.
+
+    `error` is the typed WIT error (match on its class); `attempts` is the
+    failure's request count for `hydrate` and `None` for
+    `run_binding_from_payload`, whose WIT error carries no count.
+    """
+
+    def __init__(self, error: Error, attempts: Optional[int], secrets: tuple = ()):
+        self.error = error
+        self.attempts = attempts
+        # The component promises error texts never quote the token; redacting
+        # the message as well costs nothing and protects logs if it ever did.
+        text = describe(error)
+        for s in secrets:
+            if s:
+                text = text.replace(s, "[redacted]")
+        super().__init__(text)
+
+
+class ComponentTrap(RuntimeError):
+    """The component trapped. The WIT says it never does: this is a bug report."""
+
+
+def describe(error: Error) -> str:
+    """One line for logs, starting with the WIT case name."""
+    e = error
+    if isinstance(e, InvalidInput):
+        return f"invalid-input: {e.message}"
+    if isinstance(e, NotPreopened):
+        return f"not-preopened: {e.path} is under no preopened directory"
+    if isinstance(e, HttpStatus):
+        return f"http-status {e.status} from the gateway"
+    if isinstance(e, Transport):
+        return f"transport ({e.kind.value}): {e.detail}"
+    if isinstance(e, Timeout):
+        return f"timeout ({e.kind.value})"
+    if isinstance(e, LengthMismatch):
+        return f"length-mismatch: expected {e.expected} bytes, received {e.received}"
+    if isinstance(e, TooLarge):
+        return f"too-large: {e.size} bytes, limit {e.limit}"
+    if isinstance(e, Filesystem):
+        return f"filesystem: {e.operation} failed ({e.code})"
+    if isinstance(e, InvalidUtf8):
+        return f"invalid-utf8 at byte {e.offset} of the session file"
+    return _CASE_NAMES[type(e)]  # denied, file-changed
+
+
+# --- canonical JSON (host-tests/cases/README.md) ------------------------------
+
+_CASE_NAMES = {
+    InvalidInput: "invalid-input", NotPreopened: "not-preopened", HttpStatus: "http-status",
+    Denied: "denied", Transport: "transport", Timeout: "timeout",
+    LengthMismatch: "length-mismatch", TooLarge: "too-large", Filesystem: "filesystem",
+    InvalidUtf8: "invalid-utf8", FileChanged: "file-changed",
+}
+
+
+def _error_payload(e: Error) -> Any:
+    if isinstance(e, InvalidInput):
+        return e.message
+    if isinstance(e, NotPreopened):
+        return e.path
+    if isinstance(e, HttpStatus):
+        return e.status
+    if isinstance(e, Transport):
+        return {"kind": e.kind.value, "detail": e.detail}
+    if isinstance(e, Timeout):
+        return e.kind.value
+    if isinstance(e, LengthMismatch):
+        return {"expected": e.expected, "received": e.received}
+    if isinstance(e, TooLarge):
+        return {"size": e.size, "limit": e.limit}
+    if isinstance(e, Filesystem):
+        return {"operation": e.operation, "code": e.code}
+    if isinstance(e, InvalidUtf8):
+        return e.offset
+    return None  # denied, file-changed: cases without payload
+
+
+def error_json(e: Error) -> Any:
+    payload = _error_payload(e)
+    name = _CASE_NAMES[type(e)]
+    return name if payload is None else {name: payload}
+
+
+def failure_json(error: Error, attempts: Optional[int]) -> Any:
+    return {"error": error_json(error), "attempts": attempts}
+
+
+def outcome_json(outcome: Any) -> Any:
+    """Canonical JSON of a hydrate, write or clear outcome (not the `result`)."""
+    if isinstance(outcome, Hydrated):
+        return {"hydrated": {"bytes": outcome.bytes, "attempts": outcome.attempts}}
+    if isinstance(outcome, NoSnapshot):
+        return {"no-snapshot": outcome.attempts}
+    if isinstance(outcome, Stored):
+        return {"stored": {"bytes": outcome.bytes, "status": outcome.status,
+                           "attempts": outcome.attempts}}
+    if isinstance(outcome, Duplicate):
+        return {"duplicate": outcome.attempts}
+    if isinstance(outcome, Skipped):
+        return {"skipped": outcome.reason.value}
+    if isinstance(outcome, TooLarge):
+        return {"too-large": {"size": outcome.size, "limit": outcome.limit}}
+    if isinstance(outcome, Failed):
+        return {"failed": failure_json(outcome.error, outcome.attempts)}
+    if isinstance(outcome, Cleared):
+        return {"cleared": {"status": outcome.status, "deleted": outcome.deleted,
+                            "attempts": outcome.attempts}}
+    raise TypeError(f"not an outcome: {outcome!r}")
+
+
+def hydrate_result_json(outcome: Optional[HydrateOutcome], exc: Optional[SnapshotError]) -> Any:
+    if exc is not None:
+        return {"err": failure_json(exc.error, exc.attempts)}
+    return {"ok": outcome_json(outcome)}
+
+
+def run_binding_result_json(binding: Optional[RunBinding], exc: Optional[SnapshotError]) -> Any:
+    if exc is not None:
+        return {"err": error_json(exc.error)}
+    if binding is None:
+        return {"ok": None}
+    return {"ok": {"run-id": binding.run_id, "token": binding.token}}

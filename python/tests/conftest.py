@@ -1,0 +1,80 @@
+"""Shared fixtures: a small in-process mock gateway and a per-test workspace.
+
+The gateway runs on its own thread: a wasmtime-py call blocks its thread but
+releases the GIL, so a server on another thread of this process can answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import List, Optional
+
+import pytest
+
+PYDIR = Path(__file__).resolve().parents[1]
+# Keep the compiled-component cache of test runs inside python/ (gitignored).
+os.environ.setdefault("TRANSCRIPT_SNAPSHOT_CACHE_DIR", str(PYDIR / ".cache"))
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict
+    body: bytes
+
+
+@dataclass
+class MockGateway:
+    snapshot: Optional[bytes] = None  # GET answers 404 while None
+    delay: float = 0.0  # seconds before every answer
+    requests: List[Request] = field(default_factory=list)
+    url: str = ""
+
+    def handler(gw):  # noqa: N805 - `gw` is the gateway, `self` the handler below
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, status: int, body: bytes) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                gw.requests.append(Request(self.command, self.path,
+                                           {k.lower(): v for k, v in self.headers.items()},
+                                           self.rfile.read(length)))
+                time.sleep(gw.delay)
+                self.send_response(status)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if gw.snapshot is None:
+                    self._answer(404, b"")
+                else:
+                    self._answer(200, gw.snapshot)
+
+            def do_POST(self):
+                self._answer(200, b"{}")
+
+            def do_DELETE(self):
+                self._answer(200, json.dumps({"deleted": 1}).encode())
+
+            def log_message(self, *args):  # keep pytest output clean
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def gateway():
+    gw = MockGateway()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), gw.handler())
+    gw.url = f"http://127.0.0.1:{server.server_port}/lobu"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield gw
+    server.shutdown()
+    server.server_close()
