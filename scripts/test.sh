@@ -13,8 +13,9 @@ step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32-wasip2)" cargo clippy --target wasm32-wasip2 -p transcript-snapshot --all-targets -- -D warnings
 step "Rust tests: unit, wasmtime, conformance, gateway, CLI" cargo test --workspace --no-fail-fast
 
-# The Node and Python suites run the same conformance cases through this program.
-step "build the conformance program" cargo build -p host-tests --bin conformance
+# The Node and Python suites run the conformance cases through `conformance`,
+# and their end-to-end walks against `snapshot-gateway` on `pg-cluster`.
+step "build the test programs" cargo build -p host-tests -p snapshot-gateway --bins
 # `npm install` honours the lock file; `npm ci` fails on jco's optional
 # platform packages that this registry does not carry.
 step "Node (jco): install" npm --prefix js install --no-audit --no-fund
