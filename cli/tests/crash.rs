@@ -2,7 +2,7 @@
 //! temporary file leaves the session file byte-identical, and the next
 //! hydrate succeeds and leaves no temporary file behind.
 
-use host_tests::cases::{Bytes, Reply, Then};
+use host_tests::cases::{Reply, Then};
 use host_tests::mock_gateway::MockGateway;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -10,15 +10,9 @@ use std::time::{Duration, Instant};
 
 fn reply(body: &str, send_bytes: Option<usize>, then: Then) -> Reply {
     Reply {
-        status: 200,
-        headers: vec![],
-        body: Some(Bytes::Text { text: body.into() }),
-        content_length: None,
-        chunked: None,
         send_bytes,
-        delay_ms: 0,
         then,
-        answer_early: false,
+        ..Reply::ok(body)
     }
 }
 

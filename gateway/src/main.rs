@@ -94,24 +94,31 @@ async fn run_server(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let config =
         GatewayConfig::new(args.listen, args.database, args.secret).with_prefix(args.prefix);
     let gateway = serve(config).await?;
+    // Install the handlers before announcing readiness: a SIGTERM sent right
+    // after the ready line must still stop the server gracefully.
+    let stop = shutdown_signal()?;
     // The one stdout line, parsed by tests and demos; flush so a pipe sees it.
     let mut stdout = std::io::stdout();
     writeln!(stdout, "listening http://{}", gateway.local_addr())?;
     stdout.flush()?;
     tracing::info!(url = %gateway.snapshot_url(), backend = ?gateway.backend(), "serving");
-    shutdown_signal().await?;
+    stop.await;
     tracing::info!("shutting down");
     gateway.shutdown().await?;
     Ok(())
 }
 
-async fn shutdown_signal() -> std::io::Result<()> {
+/// Resolves on SIGINT or SIGTERM; the handlers are installed when this returns.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate())?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result,
-        _ = term.recv() => Ok(()),
-    }
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
 }
 
 fn print_token(args: MintArgs) -> Result<(), Box<dyn std::error::Error>> {

@@ -98,6 +98,37 @@ pub struct Reply {
     /// Answer without reading the request body first (a gateway that rejects early).
     #[serde(default)]
     pub answer_early: bool,
+    /// Wait this long after the request headers before reading the body (a
+    /// slow reader: the client's writes back up).
+    #[serde(default)]
+    pub read_delay_ms: u64,
+}
+
+impl Default for Reply {
+    fn default() -> Self {
+        Self {
+            status: default_status(),
+            headers: Vec::new(),
+            body: None,
+            content_length: None,
+            chunked: None,
+            send_bytes: None,
+            delay_ms: 0,
+            then: Then::Close,
+            answer_early: false,
+            read_delay_ms: 0,
+        }
+    }
+}
+
+impl Reply {
+    /// A plain 200 with `body`.
+    pub fn ok(body: &str) -> Self {
+        Self {
+            body: Some(Bytes::Text { text: body.into() }),
+            ..Self::default()
+        }
+    }
 }
 
 /// The call under test. Field names follow the WIT.

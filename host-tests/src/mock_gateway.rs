@@ -127,8 +127,13 @@ fn dechunk(raw: &[u8]) -> Option<(Vec<u8>, bool)> {
     }
 }
 
-async fn read_request(stream: &mut TcpStream, read_body: bool) -> Option<Recorded> {
+async fn read_request(
+    stream: &mut TcpStream,
+    read_body: bool,
+    read_delay: Duration,
+) -> Option<Recorded> {
     let (head, rest) = read_head(stream).await?;
+    tokio::time::sleep(read_delay).await;
     let mut lines = head.split("\r\n");
     let mut first = lines.next()?.split(' ');
     let method = first.next()?.to_string();
@@ -252,7 +257,9 @@ impl MockGateway {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let reply = replies.get(i.min(replies.len().saturating_sub(1))).cloned();
                     let early = reply.as_ref().is_some_and(|r| r.answer_early);
-                    let Some(recorded) = read_request(&mut stream, !early).await else {
+                    let read_delay =
+                        Duration::from_millis(reply.as_ref().map_or(0, |r| r.read_delay_ms));
+                    let Some(recorded) = read_request(&mut stream, !early, read_delay).await else {
                         return;
                     };
                     seen.lock().expect("requests lock").push(recorded);
@@ -278,6 +285,16 @@ impl MockGateway {
     /// Every request received so far, in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().expect("requests lock").clone()
+    }
+
+    /// Waits (up to `limit`) until `n` requests are recorded, for callers that
+    /// return before the gateway has finished reading (an abandoned body).
+    pub async fn wait_for_requests(&self, n: usize, limit: Duration) -> Vec<Recorded> {
+        let start = std::time::Instant::now();
+        while self.requests().len() < n && start.elapsed() < limit {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.requests()
     }
 }
 

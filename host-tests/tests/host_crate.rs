@@ -2,24 +2,10 @@
 //! cap, and the compiled-component cache.
 
 use host_tests::bindings::{Error, Failure, Gateway, HydrateOutcome, Hydrated};
-use host_tests::cases::{Bytes, Reply, Then};
+use host_tests::cases::Reply;
 use host_tests::mock_gateway::MockGateway;
 use host_tests::{build, options, Harness, Workspace};
 use transcript_snapshot_host::SnapshotHost;
-
-fn reply(status: u16, body: &str) -> Reply {
-    Reply {
-        status,
-        headers: vec![],
-        body: Some(Bytes::Text { text: body.into() }),
-        content_length: None,
-        chunked: None,
-        send_bytes: None,
-        delay_ms: 0,
-        then: Then::Close,
-        answer_early: false,
-    }
-}
 
 fn gateway(url: &str) -> Gateway {
     Gateway {
@@ -30,7 +16,7 @@ fn gateway(url: &str) -> Gateway {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_outside_the_allow_list_are_denied_before_they_leave() {
-    let gw = MockGateway::start(vec![reply(200, "{}\n")]).await;
+    let gw = MockGateway::start(vec![Reply::ok("{}\n")]).await;
     let ws = Workspace::new();
     let authority = gw.url.trim_start_matches("http://").to_string();
     let host = &Harness::shared().host;
@@ -78,7 +64,7 @@ async fn requests_outside_the_allow_list_are_denied_before_they_leave() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_memory_cap_stops_the_guest_not_the_host() {
-    let gw = MockGateway::start(vec![reply(200, "{}\n")]).await;
+    let gw = MockGateway::start(vec![Reply::ok("{}\n")]).await;
     let ws = Workspace::new();
     let host = &Harness::shared().host;
     // Far below what the guest needs: instantiation fails, as an error.

@@ -4,7 +4,7 @@
 use host_tests::bindings::{
     HydrateOutcome, Hydrated, RunBinding, Stored, TerminalStatus, WriteOutcome,
 };
-use host_tests::cases::{Bytes, Reply, Then};
+use host_tests::cases::{Bytes, Reply};
 use host_tests::mock_gateway::MockGateway;
 use host_tests::{options, Harness, Workspace};
 
@@ -23,15 +23,8 @@ async fn hydrate_64_mib_in_constant_memory() {
         bytes: SIZE,
     };
     let gw = MockGateway::start(vec![Reply {
-        status: 200,
-        headers: vec![],
         body: Some(body),
-        content_length: None,
-        chunked: None,
-        send_bytes: None,
-        delay_ms: 0,
-        then: Then::Close,
-        answer_early: false,
+        ..Reply::default()
     }])
     .await;
     let sandbox = Workspace::new();
@@ -71,18 +64,7 @@ async fn hydrate_64_mib_in_constant_memory() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn write_64_mib_in_constant_memory() {
-    let gw = MockGateway::start(vec![Reply {
-        status: 200,
-        headers: vec![],
-        body: None,
-        content_length: None,
-        chunked: None,
-        send_bytes: None,
-        delay_ms: 0,
-        then: Then::Close,
-        answer_early: false,
-    }])
-    .await;
+    let gw = MockGateway::start(vec![Reply::default()]).await;
     let sandbox = Workspace::new();
     sandbox.write("s/session.jsonl", snapshot());
     let mut o = options();

@@ -3,7 +3,7 @@
 //! README verbatim (so the README cannot drift from what is tested).
 
 use host_tests::build::workspace_root;
-use host_tests::cases::{Bytes, Reply, Then};
+use host_tests::cases::Reply;
 use host_tests::mock_gateway::MockGateway;
 use std::path::Path;
 use transcript_snapshot_host::{
@@ -45,19 +45,10 @@ async fn embed(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_rust_example_hydrates() {
-    let gw = MockGateway::start(vec![Reply {
-        status: 200,
-        headers: vec![],
-        body: Some(Bytes::Text {
-            text: "{\"resumed\":true}\n".into(),
-        }),
-        content_length: None,
-        chunked: None,
-        send_bytes: None,
-        delay_ms: 0,
-        then: Then::Close,
-        answer_early: false,
-    }])
+    let gw = MockGateway::start(vec![Reply::ok(
+        "{\"resumed\":true}
+",
+    )])
     .await;
     let ws = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
