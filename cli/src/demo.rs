@@ -89,6 +89,14 @@ impl Walk<'_> {
         mint_token(&self.secret, &claims).map_err(|e| e.to_string())
     }
 
+    /// The gateway `pod` talks to, with a deployment token (hydrate, clear).
+    fn gateway(&self, pod: &Pod) -> Result<Gateway, String> {
+        Ok(Gateway {
+            url: self.url(pod),
+            token: self.token(None)?,
+        })
+    }
+
     fn row(&mut self, pod: &Pod, action: &str, outcome: String, expected: &str, ok: bool) {
         self.step += 1;
         if !ok {
@@ -108,10 +116,7 @@ impl Walk<'_> {
         expected: &str,
         want: impl Fn(&HydrateOutcome) -> bool,
     ) -> Result<(), String> {
-        let gateway = Gateway {
-            url: self.url(pod),
-            token: self.token(None)?,
-        };
+        let gateway = self.gateway(pod)?;
         let call = self
             .host
             .hydrate(&self.sandbox(pod), &gateway, GUEST_FILE, default_options())
@@ -164,10 +169,7 @@ impl Walk<'_> {
         expected: &str,
         want: impl Fn(&ClearOutcome) -> bool,
     ) -> Result<(), String> {
-        let gateway = Gateway {
-            url: self.url(pod),
-            token: self.token(None)?,
-        };
+        let gateway = self.gateway(pod)?;
         let call = self
             .host
             .clear(

@@ -1,23 +1,19 @@
 //! The command-line host, as a shell script would use it: exit codes, output,
 //! tokens from the environment, and the demo walk.
 
+mod common;
+
 use serde_json::Value;
 use snapshot_gateway::{mint_token, serve, GatewayConfig, RunningGateway, TokenClaims};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 const TTL: Duration = Duration::from_secs(600);
 
 fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
-    let cache = host_tests::build::workspace_root().join("target/host-tests-cache");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_transcript-snapshot"));
+    let mut cmd = common::transcript_snapshot();
     cmd.args(args)
-        .env(
-            "TRANSCRIPT_SNAPSHOT_WASM",
-            host_tests::build::component_path(),
-        )
-        .env("TRANSCRIPT_SNAPSHOT_CACHE_DIR", cache)
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

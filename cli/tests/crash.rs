@@ -2,6 +2,8 @@
 //! temporary file leaves the session file byte-identical, and the next
 //! hydrate succeeds and leaves no temporary file behind.
 
+mod common;
+
 use host_tests::cases::{Reply, Then};
 use host_tests::mock_gateway::MockGateway;
 use std::path::Path;
@@ -17,19 +19,11 @@ fn reply(body: &str, send_bytes: Option<usize>, then: Then) -> Reply {
 }
 
 fn hydrate(url: &str, session: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_transcript-snapshot"));
+    let mut cmd = common::transcript_snapshot();
     cmd.args(["hydrate", "--session-file"])
         .arg(session)
         .args(["--gateway-url", url, "--between-bytes-timeout-ms", "60000"])
         .env("TRANSCRIPT_SNAPSHOT_TOKEN", "crash-test-token")
-        .env(
-            "TRANSCRIPT_SNAPSHOT_WASM",
-            host_tests::build::component_path(),
-        )
-        .env(
-            "TRANSCRIPT_SNAPSHOT_CACHE_DIR",
-            host_tests::build::workspace_root().join("target/host-tests-cache"),
-        )
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd

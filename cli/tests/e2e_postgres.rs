@@ -1,6 +1,8 @@
 //! The multi-replica walk on a real PostgreSQL server: two gateways on one
 //! database, pods alternating between them, and two writers racing for one run.
 
+mod common;
+
 use snapshot_gateway::pg_cluster;
 use snapshot_gateway::{mint_token, serve, GatewayConfig, TokenClaims};
 use std::io::{BufRead, BufReader};
@@ -61,17 +63,9 @@ fn the_walk_crosses_two_gateway_processes_on_postgres() {
         GatewayProcess::start(&database, secret),
         GatewayProcess::start(&database, secret),
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_transcript-snapshot"))
+    let out = common::transcript_snapshot()
         .args(["demo", "--gateway-url", &a.1, "--gateway-url", &b.1])
         .env("SNAPSHOT_GATEWAY_SECRET", secret)
-        .env(
-            "TRANSCRIPT_SNAPSHOT_WASM",
-            host_tests::build::component_path(),
-        )
-        .env(
-            "TRANSCRIPT_SNAPSHOT_CACHE_DIR",
-            host_tests::build::workspace_root().join("target/host-tests-cache"),
-        )
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
