@@ -1,0 +1,91 @@
+//! A fast static gateway: one loopback listener per snapshot size, so every
+//! client, the reference one included, picks a size by port alone (the
+//! reference bench's URL is fixed to `http://127.0.0.1:PORT/lobu`).
+//!
+//! GET answers the snapshot from memory with a `content-length`; POST drains
+//! and counts the body (hyper answers `expect: 100-continue` when the body is
+//! first read, so curl's large POSTs do not stall); DELETE answers 200.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+const ROUTE: &str = "/lobu/worker/transcript/snapshot";
+
+/// One listener's snapshot, and the size of the last POST body it drained.
+#[derive(Clone)]
+struct Snapshot {
+    body: Bytes,
+    last_post: Arc<AtomicU64>,
+}
+
+async fn snapshot(State(s): State<Snapshot>) -> impl IntoResponse {
+    // `Body::from(Bytes)` has an exact size, so hyper sends content-length.
+    ([(header::CONTENT_TYPE, "application/x-ndjson")], s.body)
+}
+
+/// For the orchestrator's check that a write sent its whole body (the
+/// reference client reports no failure); reading it resets it.
+async fn last_post(State(s): State<Snapshot>) -> String {
+    s.last_post.swap(0, Ordering::SeqCst).to_string()
+}
+
+async fn drain(State(s): State<Snapshot>, body: Body) -> impl IntoResponse {
+    let mut body = body;
+    let mut got: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(f) => got += f.data_ref().map_or(0, |d| d.len() as u64),
+            Err(_) => return (StatusCode::BAD_REQUEST, String::new()),
+        }
+    }
+    s.last_post.store(got, Ordering::SeqCst);
+    (StatusCode::OK, format!("{{\"id\":1,\"got\":{got}}}"))
+}
+
+async fn delete() -> impl IntoResponse {
+    (StatusCode::OK, "{\"deleted\":1}")
+}
+
+/// Serves `<dir>/<size>.jsonl` for every size given; prints `port <size>
+/// <port>` per listener, then `ready`, and runs until killed.
+pub fn run(dir: &Path, sizes: &[u64]) -> std::io::Result<()> {
+    // One thread: the gateway serves one client at a time and should take
+    // as little of the 2-core machine from the client under test as it can.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let mut servers = Vec::new();
+        for &size in sizes {
+            let body = Bytes::from(std::fs::read(dir.join(format!("{size}.jsonl")))?);
+            let app = Router::new()
+                .route(ROUTE, get(snapshot).post(drain).delete(delete))
+                .route("/bench/last-post", get(last_post))
+                .with_state(Snapshot {
+                    body,
+                    last_post: Arc::default(),
+                });
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            println!("port {size} {}", listener.local_addr()?.port());
+            servers.push(tokio::spawn(
+                async move { axum::serve(listener, app).await },
+            ));
+        }
+        println!("ready");
+        std::io::stdout().flush()?;
+        for s in servers {
+            s.await.map_err(std::io::Error::other)??;
+        }
+        Ok(())
+    })
+}
