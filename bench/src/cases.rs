@@ -23,8 +23,6 @@ pub enum Client {
     Curl,
     Reference,
     Rust,
-    /// experiment.rs: the Rust host with on-thread file I/O.
-    RustBlockingFs,
     Node,
     Python,
 }
@@ -51,7 +49,6 @@ impl Case {
             (Client::Reference, _) => "reference TS client (Node)",
             (Client::Rust, Mode::Warm) => "Rust wasmtime, pre-instantiated",
             (Client::Rust, Mode::Process) => "Rust wasmtime, cold process",
-            (Client::RustBlockingFs, _) => "experiment: Rust, pre-instantiated, on-thread file I/O",
             (Client::Node, Mode::Warm) => "Node jco, warm client",
             (Client::Node, Mode::Process) => "Node jco, cold process",
             (Client::Python, Mode::Warm) => "Python wasmtime-py, warm client",
@@ -61,10 +58,7 @@ impl Case {
 
     /// Runs through the component (so its guest memory applies).
     pub fn is_component(&self) -> bool {
-        matches!(
-            self.client,
-            Client::Rust | Client::RustBlockingFs | Client::Node | Client::Python
-        )
+        matches!(self.client, Client::Rust | Client::Node | Client::Python)
     }
 }
 
@@ -77,7 +71,6 @@ pub fn all() -> Vec<Case> {
         (Reference, Process),
         (Rust, Warm),
         (Rust, Process),
-        (RustBlockingFs, Warm),
         (Node, Warm),
         (Node, Process),
         (Python, Warm),
@@ -159,29 +152,17 @@ pub fn command(case: Case, run: &Run<'_>, paths: &Paths) -> Command {
                 .arg(run.port.to_string());
             c
         }
-        Client::Rust | Client::RustBlockingFs => {
-            let variant = match case.client {
-                Client::Rust => "host",
-                _ => "blocking-fs",
-            };
+        Client::Rust => {
             let mut c = Command::new(std::env::current_exe().expect("own path"));
-            c.args([
-                "rust-host",
-                "--variant",
-                variant,
-                "--op",
-                op,
-                "--mode",
-                mode,
-            ])
-            .args(["--url", &url(run.port), "--warm-url", &url(run.warm_port)])
-            .arg("--dir")
-            .arg(run.dir)
-            .args(["--size", &size])
-            .arg("--wasm")
-            .arg(&paths.wasm)
-            .arg("--cache")
-            .arg(paths.work.join("cache/rust"));
+            c.args(["rust-host", "--op", op, "--mode", mode])
+                .args(["--url", &url(run.port), "--warm-url", &url(run.warm_port)])
+                .arg("--dir")
+                .arg(run.dir)
+                .args(["--size", &size])
+                .arg("--wasm")
+                .arg(&paths.wasm)
+                .arg("--cache")
+                .arg(paths.work.join("cache/rust"));
             c
         }
         Client::Node => {

@@ -6,7 +6,6 @@
 mod cases;
 mod child;
 mod data;
-mod experiment;
 mod machine;
 mod orchestrate;
 mod report;

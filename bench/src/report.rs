@@ -248,9 +248,7 @@ pub fn targets(r: &Results, component_bytes: u64) -> String {
         ),
         guest.map(|g| g <= 2 << 20),
     );
-    let hosts = crate::cases::all()
-        .into_iter()
-        .filter(|c| c.is_component() && c.client != Client::RustBlockingFs);
+    let hosts = crate::cases::all().into_iter().filter(|c| c.is_component());
     for case in hosts {
         for op in [Op::Hydrate, Op::Write] {
             let rss = |size| {

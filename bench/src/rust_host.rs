@@ -42,9 +42,6 @@ pub struct Args {
     /// tokio worker threads; 0 runs the call on a current-thread runtime.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// `host` (transcript-snapshot-host) or `blocking-fs` (see experiment.rs).
-    #[arg(long, default_value = "host")]
-    pub variant: String,
 }
 
 /// Limits raised to the size under test (the defaults refuse writes over
@@ -115,29 +112,7 @@ impl Runner<'_> {
     }
 }
 
-/// The experiment's run: same shape, no guest-memory figure.
-async fn measure_experiment(args: &Args) -> Result<String, String> {
-    let t0 = Instant::now();
-    let host = crate::experiment::Host::load(&args.wasm, &args.dir, &args.cache)
-        .map_err(|e| format!("{e:#}"))?;
-    let load_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let warm = "/workspace/.openclaw/warmup.jsonl";
-    if args.mode == "warm" {
-        host.call(&args.op, &args.warm_url, warm, 1300, options(1300))
-            .await?;
-    }
-    let t = Instant::now();
-    let session = "/workspace/.openclaw/session.jsonl";
-    host.call(&args.op, &args.url, session, args.size, options(args.size))
-        .await?;
-    let call_ms = t.elapsed().as_secs_f64() * 1e3;
-    Ok(format!("call_ms={call_ms:.3} load_ms={load_ms:.3}"))
-}
-
 async fn measure(args: &Args) -> Result<String, String> {
-    if args.variant == "blocking-fs" {
-        return measure_experiment(args).await;
-    }
     let t0 = Instant::now();
     let host = SnapshotHost::load(&args.wasm, Some(&args.cache)).map_err(|e| format!("{e:#}"))?;
     let load_ms = t0.elapsed().as_secs_f64() * 1e3;
