@@ -46,6 +46,8 @@ pub struct MockGateway {
     /// A URL where nothing listens (for connection-refused cases).
     pub closed_url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    /// Requests whose headers have arrived (their bodies may still be coming).
+    heads: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -131,8 +133,10 @@ async fn read_request(
     stream: &mut TcpStream,
     read_body: bool,
     read_delay: Duration,
+    heads: &AtomicUsize,
 ) -> Option<Recorded> {
     let (head, rest) = read_head(stream).await?;
+    heads.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(read_delay).await;
     let mut lines = head.split("\r\n");
     let mut first = lines.next()?.split(' ');
@@ -248,18 +252,23 @@ impl MockGateway {
         drop(closed);
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
+        let heads = Arc::new(AtomicUsize::new(0));
+        let heads_seen = heads.clone();
         let replies = Arc::new(replies);
         let next = Arc::new(AtomicUsize::new(0));
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let (seen, replies, next) = (seen.clone(), replies.clone(), next.clone());
+                let heads_seen = heads_seen.clone();
                 tokio::spawn(async move {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let reply = replies.get(i.min(replies.len().saturating_sub(1))).cloned();
                     let early = reply.as_ref().is_some_and(|r| r.answer_early);
                     let read_delay =
                         Duration::from_millis(reply.as_ref().map_or(0, |r| r.read_delay_ms));
-                    let Some(recorded) = read_request(&mut stream, !early, read_delay).await else {
+                    let Some(recorded) =
+                        read_request(&mut stream, !early, read_delay, &heads_seen).await
+                    else {
                         return;
                     };
                     seen.lock().expect("requests lock").push(recorded);
@@ -278,8 +287,22 @@ impl MockGateway {
             url,
             closed_url,
             requests,
+            heads,
             task,
         }
+    }
+
+    /// Waits (up to `limit`) until `n` requests have sent their headers: the
+    /// client is then sending, or blocked sending, the body.
+    pub async fn wait_for_heads(&self, n: usize, limit: Duration) -> bool {
+        let start = std::time::Instant::now();
+        while self.heads.load(Ordering::SeqCst) < n {
+            if start.elapsed() > limit {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
     }
 
     /// Every request received so far, in arrival order.

@@ -2,14 +2,19 @@
 //! through one descriptor, so a file unlinked or replaced mid-write is sent
 //! as it was opened; a file truncated in place no longer matches the first
 //! pass, and the request is abandoned short of its length (stored nowhere).
+//!
+//! The gateway reads nothing of the body for a while, so once it has the
+//! request's headers the component is blocked mid-body: the file is large
+//! enough (32 MiB) that loopback socket buffers cannot take it all.
 
 use host_tests::bindings::{Error, Failure, RunBinding, Stored, TerminalStatus, WriteOutcome};
 use host_tests::cases::Reply;
 use host_tests::mock_gateway::MockGateway;
 use host_tests::{options, Harness, Workspace};
+use std::sync::Arc;
 use std::time::Duration;
 
-const SIZE: usize = 8 * 1024 * 1024;
+const SIZE: usize = 32 * 1024 * 1024;
 const FILE: &str = "s/session.jsonl";
 
 fn snapshot() -> Vec<u8> {
@@ -22,14 +27,14 @@ fn snapshot() -> Vec<u8> {
 }
 
 /// Starts a write against a gateway that reads the body only after a pause,
-/// so the component is mid-stream when `change` runs; returns the outcome.
+/// runs `change` once the request is in flight, and returns the outcome.
 async fn write_while(change: impl FnOnce(&Workspace)) -> (WriteOutcome, MockGateway) {
     let gw = MockGateway::start(vec![Reply {
-        read_delay_ms: 1_500,
+        read_delay_ms: 3_000,
         ..Reply::ok("{\"id\":1}")
     }])
     .await;
-    let ws = Workspace::new();
+    let ws = Arc::new(Workspace::new());
     ws.write(FILE, snapshot());
     let mut o = options();
     o.max_write_bytes = Some(2 * SIZE as u64);
@@ -38,24 +43,27 @@ async fn write_while(change: impl FnOnce(&Workspace)) -> (WriteOutcome, MockGate
         run_id: 9,
         token: "run-token-changes".into(),
     };
-    let (url, path) = (gw.url.clone(), Workspace::guest(FILE));
-    let outcome = std::thread::scope(|s| {
-        let call = s.spawn(|| {
-            tokio::runtime::Runtime::new()
-                .unwrap()
-                .block_on(Harness::shared().write(
+    let call = tokio::spawn({
+        let (ws, url) = (ws.clone(), gw.url.clone());
+        async move {
+            Harness::shared()
+                .write(
                     &ws,
                     &url,
                     Some(run),
-                    &path,
+                    &Workspace::guest(FILE),
                     TerminalStatus::Completed,
                     o,
-                ))
-        });
-        std::thread::sleep(Duration::from_millis(600));
-        change(&ws);
-        call.join().unwrap().unwrap().outcome
+                )
+                .await
+        }
     });
+    assert!(
+        gw.wait_for_heads(1, Duration::from_secs(30)).await,
+        "the write never reached the gateway"
+    );
+    change(&ws);
+    let outcome = call.await.unwrap().unwrap().outcome;
     (outcome, gw)
 }
 
@@ -99,7 +107,8 @@ async fn a_file_truncated_mid_write_is_abandoned_unstored() {
             attempts: 1
         })
     );
-    let requests = gw.requests();
+    // The gateway records the request once it stops reading (after its pause).
+    let requests = gw.wait_for_requests(1, Duration::from_secs(30)).await;
     assert_eq!(requests.len(), 1);
     assert!(
         !requests[0].complete,
