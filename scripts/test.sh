@@ -10,7 +10,7 @@ ensure_wasm_target
 step "build the component" cargo build --target wasm32-wasip2 --release
 step "rustfmt" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
-step "clippy (wasm32-wasip2)" cargo clippy --target wasm32-wasip2 -p transcript-snapshot --all-targets -- -D warnings
+step "clippy (wasm32-wasip2)" cargo clippy --target wasm32-wasip2 -p transcript-snapshot -p transcript-snapshot-escape --all-targets -- -D warnings
 step "Rust tests: unit, wasmtime, conformance, gateway, CLI" cargo test --workspace --no-fail-fast
 
 # The Node and Python suites run the conformance cases through `conformance`,

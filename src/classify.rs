@@ -1,7 +1,7 @@
 //! Turns what the gateway or the host said into the outcome a caller sees.
 
-use crate::json_reader;
 use crate::types::{Error, TimeoutKind, TransportError, TransportKind};
+use crate::{find, json_reader};
 use alloc::string::String;
 use wasi::http::types::ErrorCode;
 
@@ -166,7 +166,7 @@ pub fn from_http_error(code: &ErrorCode, phase: Phase) -> Error {
 /// (wasmtime reports body failures as plain text) by its description.
 pub fn from_io_detail(detail: &str, phase: Phase) -> Error {
     let lower = detail.to_ascii_lowercase();
-    let kind = if lower.contains("timeout") || lower.contains("timed out") {
+    let kind = if find::contains(&lower, "timeout") || find::contains(&lower, "timed out") {
         return Error::Timeout(match phase {
             Phase::Request => TimeoutKind::FirstByte,
             Phase::ResponseBody => TimeoutKind::BetweenBytes,
@@ -180,7 +180,7 @@ pub fn from_io_detail(detail: &str, phase: Phase) -> Error {
         "terminated",
     ]
     .iter()
-    .any(|w| lower.contains(w))
+    .any(|w| find::contains(&lower, w))
     {
         TransportKind::ConnectionReset
     } else {

@@ -54,7 +54,7 @@ fn check_host(host: &str) -> Result<(), &'static str> {
 
 /// RFC 3986 `pchar` plus `/`: unreserved, sub-delims, ':', '@' and '%'.
 fn is_path_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@%/".contains(c)
+    c.is_ascii_alphanumeric() || (c.is_ascii() && b"-._~!$&'()*+,;=:@%/".contains(&(c as u8)))
 }
 
 fn check_port(port: &str) -> Result<(), &'static str> {
@@ -65,12 +65,14 @@ fn check_port(port: &str) -> Result<(), &'static str> {
 }
 
 fn check_authority(authority: &str) -> Result<(), &'static str> {
-    if authority.contains('@') {
+    if authority.as_bytes().contains(&b'@') {
         return Err("gateway URL must not contain user-info; credentials belong in the token");
     }
     // A port follows the last ':' unless that ':' is inside an IPv6 literal.
     let (host, port) = match authority.rfind(':') {
-        Some(i) if !authority[i..].contains(']') => (&authority[..i], Some(&authority[i + 1..])),
+        Some(i) if !authority.as_bytes()[i..].contains(&b']') => {
+            (&authority[..i], Some(&authority[i + 1..]))
+        }
         _ => (authority, None),
     };
     check_host(host)?;
@@ -92,8 +94,8 @@ fn parse(base: &str) -> Result<Endpoint, &'static str> {
     if !base.is_ascii() {
         return Err("gateway URL must be ASCII (percent-encode the path)");
     }
-    let (scheme, rest) = base
-        .split_once("://")
+    let (scheme, rest) = crate::find::find(base, "://")
+        .map(|i| (&base[..i], &base[i + 3..]))
         .ok_or("gateway URL must start with http:// or https://")?;
     let scheme = if scheme.eq_ignore_ascii_case("http") {
         Scheme::Http

@@ -77,7 +77,7 @@ pub fn locate(path: &str, preopens: &[&str]) -> Result<Located, PathError> {
             "session file path is empty",
         )));
     }
-    if path.contains('\0') {
+    if path.as_bytes().contains(&0) {
         return Err(PathError::Invalid(String::from(
             "session file path contains a NUL byte",
         )));

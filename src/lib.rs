@@ -15,11 +15,12 @@
 extern crate alloc;
 
 mod bindings;
+pub use transcript_snapshot_escape::{fingerprint, json_escape};
 pub mod body_length;
 pub mod classify;
+mod find;
 pub mod gateway_url;
 pub mod guest_path;
-pub mod json_escape;
 pub mod json_reader;
 pub mod options;
 pub mod redact;

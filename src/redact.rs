@@ -1,6 +1,7 @@
 //! Last line of defence for "the token never appears in any text": every
 //! string leaving the component passes through here.
 
+use crate::find;
 use crate::types::{Error, Failure};
 use alloc::string::String;
 
@@ -16,8 +17,8 @@ pub const MIN_MASKED_LEN: usize = 8;
 pub fn scrub(text: &str, secrets: &[&str]) -> String {
     let mut out = String::from(text);
     for s in secrets.iter().filter(|s| s.len() >= MIN_MASKED_LEN) {
-        if out.contains(*s) {
-            out = out.replace(*s, MASK);
+        if find::contains(&out, s) {
+            out = find::replace(&out, s, MASK);
         }
     }
     out

@@ -3,16 +3,18 @@
 //! Two passes over the file, both in fixed-size chunks: the first checks it
 //! is UTF-8 and measures its escaped length, so the request carries an exact
 //! `content-length` and invalid bytes are refused before anything is sent;
-//! the second escapes and sends. If the second pass does not see what the
-//! first saw, the request is abandoned short of its length, so the gateway
-//! stores nothing.
+//! the second escapes and sends. Both fingerprint what they read: if the
+//! second pass does not see what the first saw (length, escaped length,
+//! fingerprint), the request is abandoned short of its length, so the
+//! gateway stores nothing.
 
 use super::attempts::{self, before_sending, AttemptError};
 use super::deadline::Timing;
 use super::fs::{self, SessionFile};
 use super::http::{self, BodyWriter, InFlight, Request};
 use crate::classify::{write_status, WriteAccepted};
-use crate::json_escape::{Counter, JsonEscaper};
+use crate::fingerprint::Fingerprint;
+use crate::json_escape::{escape_bytes, Counter, JsonEscaper};
 use crate::options::{self, Operation, Resolved};
 use crate::retry::parse_retry_after;
 use crate::run_binding::MAX_RUN_ID;
@@ -60,12 +62,14 @@ fn envelope(run_id: u64) -> (&'static str, String) {
 struct Pass {
     bytes: u64,
     escaped: u64,
+    fingerprint: u64,
 }
 
 /// Pass one: validate and measure, holding one chunk at a time.
 fn measure(file: &Descriptor) -> Result<Pass, Error> {
     let mut escaper = JsonEscaper::new();
     let mut counter = Counter::default();
+    let mut fingerprint = Fingerprint::new();
     loop {
         let chunk = fs::read_chunk(file, escaper.consumed())?;
         if chunk.is_empty() {
@@ -74,33 +78,43 @@ fn measure(file: &Descriptor) -> Result<Pass, Error> {
         escaper
             .push(&chunk, &mut counter)
             .map_err(|e| Error::InvalidUtf8(e.offset))?;
+        fingerprint.update(&chunk);
     }
     escaper.finish().map_err(|e| Error::InvalidUtf8(e.offset))?;
     Ok(Pass {
         bytes: escaper.consumed(),
         escaped: counter.0,
+        fingerprint: fingerprint.value(),
     })
 }
 
-/// Pass two: escape and send. `Err(None)` means the file changed under us.
-fn stream(file: &Descriptor, body: &mut BodyWriter) -> Result<Pass, Option<Error>> {
-    let mut escaper = JsonEscaper::new();
+/// Pass two: escape and send what pass one validated, fingerprinting it so
+/// the caller can tell whether it was the same. Stops before sending more
+/// than `seen.bytes` (the file grew: the caller sees a different pass).
+fn stream(file: &Descriptor, seen: &Pass, body: &mut BodyWriter) -> Result<Pass, Error> {
     let mut out = Vec::new();
+    let mut bytes = 0u64;
     let mut escaped = 0u64;
+    let mut fingerprint = Fingerprint::new();
     loop {
-        let chunk = fs::read_chunk(file, escaper.consumed()).map_err(Some)?;
+        let chunk = fs::read_chunk(file, bytes)?;
         if chunk.is_empty() {
             break;
         }
+        bytes += chunk.len() as u64;
+        if bytes > seen.bytes {
+            break;
+        }
+        fingerprint.update(&chunk);
         out.clear();
-        escaper.push(&chunk, &mut out).map_err(|_| None)?;
+        escape_bytes(&chunk, &mut out);
         escaped += out.len() as u64;
-        body.write_all(&out).map_err(Some)?;
+        body.write_all(&out)?;
     }
-    escaper.finish().map_err(|_| None)?;
     Ok(Pass {
-        bytes: escaper.consumed(),
+        bytes,
         escaped,
+        fingerprint: fingerprint.value(),
     })
 }
 
@@ -187,7 +201,7 @@ impl Post<'_> {
         let sent = body
             .write_all(self.head.as_bytes())
             .map_err(Some)
-            .and_then(|()| stream(self.file, &mut body))
+            .and_then(|()| stream(self.file, self.seen, &mut body).map_err(Some))
             .and_then(|pass| {
                 if pass == *self.seen {
                     Ok(())
