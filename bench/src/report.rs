@@ -207,16 +207,23 @@ pub fn targets(r: &Results, component_bytes: u64) -> String {
         (Op::Write, 1.5, "curl POST"),
     ] {
         let warm = headline(r, MIB64, op, rust_warm);
-        let curl_call = basis(r, MIB64, op, Client::Curl, Mode::Warm);
         let cold = headline(r, MIB64, op, rust_cold);
         let curl_wall = basis(r, MIB64, op, Client::Curl, Mode::Process);
-        let ratio = warm.zip(curl_call).map(|(a, b)| a / b);
+        // A warm hydrate is held to curl's transfer. A write is not: curl's
+        // `time_total` for `--data-binary @file` starts after it has read the
+        // (already escaped) body into memory, while the component's call reads
+        // and escapes the file; curl's process time is the like-for-like one.
+        let (curl_basis, basis_name) = match op {
+            Op::Hydrate => (basis(r, MIB64, op, Client::Curl, Mode::Warm), "curl transfer"),
+            Op::Write => (curl_wall, "curl process"),
+        };
+        let ratio = warm.zip(curl_basis).map(|(a, b)| a / b);
         let cold_ratio = cold.zip(curl_wall).map(|(a, b)| a / b);
         line(
             &format!("{} 64 MiB ≤ {limit}× {what}", op.name()),
             format!(
-                "pre-instantiated call {} ms vs curl transfer {} ms = {}×; cold process {} ms vs curl process {} ms = {}×",
-                opt(warm), opt(curl_call), opt2(ratio), opt(cold), opt(curl_wall), opt2(cold_ratio)
+                "pre-instantiated call {} ms vs {basis_name} {} ms = {}×; cold process {} ms vs curl process {} ms = {}×",
+                opt(warm), opt(curl_basis), opt2(ratio), opt(cold), opt(curl_wall), opt2(cold_ratio)
             ),
             // Met only on both bases: a warm worker and a fresh process.
             ratio.zip(cold_ratio).map(|(w, c)| w <= limit && c <= limit),

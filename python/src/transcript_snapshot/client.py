@@ -7,12 +7,8 @@ calls share no guest state and a trap cannot poison later calls.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import importlib.metadata
 import os
-import platform
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -27,7 +23,26 @@ from . import types as t
 
 INTERFACE = "lobu:transcript-snapshot/snapshot@0.1.0"
 _FUNCS = ("hydrate", "write", "clear", "run-binding-from-payload")
-WASMTIME_VERSION = importlib.metadata.version("wasmtime")
+
+
+def _wasmtime_build() -> str:
+    """Identifies the wasmtime build for the compiled-component cache key.
+
+    The native library's platform directory, size and mtime rather than the
+    package version and `platform.machine()`: `importlib.metadata` and
+    `platform` cost a cold process ~50 ms of imports, and wasmtime checks
+    compatibility itself when deserializing anyway.
+    """
+    try:
+        from wasmtime import _ffi
+        lib = Path(_ffi.filename)
+        st = lib.stat()
+        return f"{lib.parent.name}-{st.st_size:x}{st.st_mtime_ns:x}"
+    except (ImportError, AttributeError, OSError):
+        # The slow way, should wasmtime's layout change.
+        import importlib.metadata
+        import platform
+        return f"{importlib.metadata.version('wasmtime')}-{platform.machine()}"
 
 PathLike = Union[str, os.PathLike]
 
@@ -79,7 +94,7 @@ def _load(wasm_path: Path, cache_dir: Optional[Path]) -> Tuple[Component, LoadIn
     # The serialized form is only valid for the same wasm, wasmtime build and
     # CPU; wasmtime also checks this itself and we recompile if it refuses.
     key = (f"transcript_snapshot-{hashlib.sha256(wasm).hexdigest()[:32]}"
-           f"-wasmtime{WASMTIME_VERSION}-{platform.machine()}")
+           f"-wasmtime-{_wasmtime_build()}")
     cache_file = cache_dir / f"{key}.cwasm" if cache_dir else None
     with _LOCK:
         engine = _engine()
@@ -105,6 +120,8 @@ def _load(wasm_path: Path, cache_dir: Optional[Path]) -> Tuple[Component, LoadIn
 def _write_atomically(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        import tempfile  # only on a cache miss
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -222,6 +239,14 @@ class SnapshotClient:
         return binding
 
 
+async def _in_thread(fn, *args):
+    # asyncio is imported here, not at the top: it costs every process that
+    # only uses the synchronous client ~70 ms of imports.
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args)
+
+
 class AsyncSnapshotClient:
     """`SnapshotClient` for asyncio: each call runs in a worker thread
     (`asyncio.to_thread`), so the event loop keeps running meanwhile.
@@ -238,17 +263,17 @@ class AsyncSnapshotClient:
 
     async def hydrate(self, gateway: t.Gateway, session_file: str,
                       options: Optional[t.Options] = None) -> t.HydrateOutcome:
-        return await asyncio.to_thread(self.sync.hydrate, gateway, session_file, options)
+        return await _in_thread(self.sync.hydrate, gateway, session_file, options)
 
     async def write(self, gateway_url: str, run: Optional[t.RunBinding], session_file: str,
                     status: Union[t.TerminalStatus, str],
                     options: Optional[t.Options] = None) -> t.WriteOutcome:
-        return await asyncio.to_thread(self.sync.write, gateway_url, run, session_file,
-                                       status, options)
+        return await _in_thread(self.sync.write, gateway_url, run, session_file,
+                                status, options)
 
     async def clear(self, gateway: t.Gateway,
                     options: Optional[t.Options] = None) -> t.ClearOutcome:
-        return await asyncio.to_thread(self.sync.clear, gateway, options)
+        return await _in_thread(self.sync.clear, gateway, options)
 
     async def run_binding_from_payload(self, payload_json: str) -> Optional[t.RunBinding]:
-        return await asyncio.to_thread(self.sync.run_binding_from_payload, payload_json)
+        return await _in_thread(self.sync.run_binding_from_payload, payload_json)
