@@ -150,6 +150,24 @@ fn control(w: u64) -> u64 {
     !(((w & LO7).wrapping_add(splat(0x60))) | w) & HI
 }
 
+/// Where a character that the end of `input` cuts short begins (a lead byte
+/// in the last three whose sequence needs more bytes), else `input.len()`.
+/// A cut lead that is not valid is caught when its sequence is completed.
+fn cut_character(input: &[u8]) -> usize {
+    let n = input.len();
+    for back in 1..=n.min(3) {
+        let b = input[n - back];
+        if (b & 0xC0) != 0x80 {
+            return if b >= 0xC0 && sequence_len(b) > back {
+                n - back
+            } else {
+                n
+            };
+        }
+    }
+    n
+}
+
 /// Input bytes escaped per round into the staging array.
 const ROUND: usize = 4096;
 
@@ -260,29 +278,23 @@ impl JsonEscaper {
             self.consumed += need as u64;
             self.pending_len = 0;
         }
-        // simdutf8's fast check first; core finds where invalid input fails.
-        match simdutf8::basic::from_utf8(input).or_else(|_| core::str::from_utf8(input)) {
-            Ok(_) => {
-                sink.text(input);
-                self.consumed += input.len() as u64;
-                Ok(())
-            }
-            Err(e) => {
-                let valid = e.valid_up_to();
-                sink.text(&input[..valid]);
-                if e.error_len().is_some() {
-                    return Err(InvalidUtf8 {
-                        offset: self.consumed + valid as u64,
-                    });
-                }
-                self.consumed += valid as u64;
-                // An incomplete sequence at the end of the chunk: at most 3 bytes.
-                let tail = &input[valid..];
-                self.pending[..tail.len()].copy_from_slice(tail);
-                self.pending_len = tail.len();
-                Ok(())
-            }
+        // A character cut by the end of the chunk waits for the next one;
+        // simdutf8 checks the rest, and only for invalid input does core find
+        // the offset (simdutf8's `basic` says only yes or no).
+        let cut = cut_character(input);
+        let (whole, tail) = input.split_at(cut);
+        if let Err(e) = simdutf8::basic::from_utf8(whole).or_else(|_| core::str::from_utf8(whole)) {
+            let valid = e.valid_up_to();
+            sink.text(&input[..valid]);
+            return Err(InvalidUtf8 {
+                offset: self.consumed + valid as u64,
+            });
         }
+        sink.text(whole);
+        self.consumed += cut as u64;
+        self.pending[..tail.len()].copy_from_slice(tail);
+        self.pending_len = tail.len();
+        Ok(())
     }
 
     /// Ends the stream: a sequence still waiting for its last bytes is invalid.
