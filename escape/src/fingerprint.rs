@@ -108,7 +108,7 @@ fn load(word: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec::Vec;
+    use crate::test_support::cut;
     use proptest::prelude::*;
 
     fn of(chunks: &[&[u8]]) -> u64 {
@@ -132,16 +132,7 @@ mod tests {
         /// Chunking never matters.
         #[test]
         fn same_for_any_split(bytes in proptest::collection::vec(any::<u8>(), 0..200), cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
-            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (bytes.len() + 1)).collect();
-            cuts.sort_unstable();
-            let mut chunks = Vec::new();
-            let mut start = 0;
-            for c in cuts {
-                chunks.push(&bytes[start..c]);
-                start = c;
-            }
-            chunks.push(&bytes[start..]);
-            prop_assert_eq!(of(&chunks), of(&[&bytes]));
+            prop_assert_eq!(of(&cut(&bytes, cuts)), of(&[&bytes]));
         }
 
         /// A change to any one byte is always seen.

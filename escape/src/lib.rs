@@ -9,3 +9,22 @@ extern crate alloc;
 
 pub mod fingerprint;
 pub mod json_escape;
+
+#[cfg(test)]
+mod test_support {
+    use alloc::vec::Vec;
+
+    /// `bytes` split at the given offsets (taken modulo its length, any order).
+    pub fn cut(bytes: &[u8], mut cuts: Vec<usize>) -> Vec<&[u8]> {
+        cuts.iter_mut().for_each(|c| *c %= bytes.len() + 1);
+        cuts.sort_unstable();
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        for c in cuts {
+            chunks.push(&bytes[start..c]);
+            start = c;
+        }
+        chunks.push(&bytes[start..]);
+        chunks
+    }
+}

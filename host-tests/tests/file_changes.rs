@@ -122,19 +122,23 @@ async fn a_file_truncated_mid_write_is_abandoned_unstored() {
     assert_abandoned(outcome, gw).await;
 }
 
-/// Same length, same escaped length: only the fingerprint tells. Near the
-/// end of the file, so the change lands before the second pass reads it.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_file_rewritten_in_place_at_the_same_length_is_abandoned_unstored() {
-    let (outcome, gw) = write_while(|ws| {
+/// Overwrites `bytes` in place near the end of the file, so the change lands
+/// before the second pass reads it; the length stays the same.
+fn rewrite_near_the_end(bytes: &'static [u8]) -> impl FnOnce(&Workspace) {
+    move |ws| {
         use std::os::unix::fs::FileExt;
         let f = std::fs::OpenOptions::new()
             .write(true)
             .open(ws.host(FILE))
             .unwrap();
-        f.write_all_at(b"HELLO", (SIZE - 20) as u64).unwrap();
-    })
-    .await;
+        f.write_all_at(bytes, (SIZE - 20) as u64).unwrap();
+    }
+}
+
+/// Same length, same escaped length: only the fingerprint tells.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_rewritten_in_place_at_the_same_length_is_abandoned_unstored() {
+    let (outcome, gw) = write_while(rewrite_near_the_end(b"HELLO")).await;
     assert_abandoned(outcome, gw).await;
 }
 
@@ -142,14 +146,6 @@ async fn a_file_rewritten_in_place_at_the_same_length_is_abandoned_unstored() {
 /// must not reach the gateway as a complete body either.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_rewritten_into_invalid_utf8_is_abandoned_unstored() {
-    let (outcome, gw) = write_while(|ws| {
-        use std::os::unix::fs::FileExt;
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(ws.host(FILE))
-            .unwrap();
-        f.write_all_at(b"\xff\xfe", (SIZE - 20) as u64).unwrap();
-    })
-    .await;
+    let (outcome, gw) = write_while(rewrite_near_the_end(b"\xff\xfe")).await;
     assert_abandoned(outcome, gw).await;
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::test_support::cut;
 use proptest::prelude::*;
 
 fn escape_chunks(chunks: &[&[u8]]) -> Result<Vec<u8>, InvalidUtf8> {
@@ -72,19 +73,6 @@ fn counter_measures_exactly_what_the_buffer_gets() {
     let mut c = Counter::default();
     e.push(s.as_bytes(), &mut c).unwrap();
     assert_eq!(c.0, serde_inner(s).len() as u64);
-}
-
-fn cut(bytes: &[u8], mut cuts: Vec<usize>) -> Vec<&[u8]> {
-    cuts.iter_mut().for_each(|c| *c %= bytes.len() + 1);
-    cuts.sort_unstable();
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    for c in cuts {
-        chunks.push(&bytes[start..c]);
-        start = c;
-    }
-    chunks.push(&bytes[start..]);
-    chunks
 }
 
 proptest! {
