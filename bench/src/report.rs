@@ -214,7 +214,10 @@ pub fn targets(r: &Results, component_bytes: u64) -> String {
         // (already escaped) body into memory, while the component's call reads
         // and escapes the file; curl's process time is the like-for-like one.
         let (curl_basis, basis_name) = match op {
-            Op::Hydrate => (basis(r, MIB64, op, Client::Curl, Mode::Warm), "curl transfer"),
+            Op::Hydrate => (
+                basis(r, MIB64, op, Client::Curl, Mode::Warm),
+                "curl transfer",
+            ),
             Op::Write => (curl_wall, "curl process"),
         };
         let ratio = warm.zip(curl_basis).map(|(a, b)| a / b);

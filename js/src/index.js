@@ -1,12 +1,14 @@
 // Node API for the transcript-snapshot component: one worker thread per
 // client, each holding its own sandboxed component instance (see worker.js for
-// why the component must not run on the caller's thread).
-import { Worker } from 'node:worker_threads';
+// why the component must not run on the caller's thread), and the client's
+// HTTP performed on the caller's thread for it (http-host.js).
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   describeError, toGateway, toOptions, toRun, toStatus, toStringArg,
 } from './convert.js';
+import { serveHttp } from './http-host.js';
 
 const GENERATED = new URL('../generated/', import.meta.url);
 const WORKER = new URL('./worker.js', import.meta.url);
@@ -85,14 +87,16 @@ function workerExecArgv() {
 
 export class SnapshotClient {
   #worker;
+  #http;
   #pending = new Map();
   #nextId = 1;
   #closed = null; // the Error later calls reject with, once the client is unusable
 
   /** Use `SnapshotClient.open()`. */
-  constructor(key, worker) {
+  constructor(key, worker, httpHost) {
     if (key !== PRIVATE) throw new TypeError('use SnapshotClient.open()');
     this.#worker = worker;
+    this.#http = httpHost;
     worker.on('message', (msg) => this.#settle(msg));
     worker.on('error', (e) => this.#fail(new Error(`snapshot worker crashed: ${e?.message ?? e}`)));
     worker.on('exit', (code) => this.#fail(new Error(`snapshot worker exited (code ${code})`)));
@@ -100,17 +104,25 @@ export class SnapshotClient {
   }
 
   static async open({ preopens = {}, allowedAuthorities } = {}) {
+    // The worker's link to the HTTP performed on this thread: a port for the
+    // messages, and a word of shared memory to wake it when it is blocked.
+    const { port1, port2 } = new MessageChannel();
+    const signal = new SharedArrayBuffer(4);
     const workerData = {
       generatedUrl: new URL('transcript_snapshot.js', GENERATED).href,
       modules: await coreModules(),
       preopens: await checkPreopens(preopens),
       allowedAuthorities: checkAuthorities(allowedAuthorities),
+      httpPort: port2,
+      signal,
     };
-    // A small young generation: the shim allocates a buffer per stream call,
-    // and V8's default semi-space lets those pile up to ~75 MiB on a 64 MiB
-    // transfer; 1 MiB semi-spaces keep the worker's memory flat.
+    // A small young generation: jco allocates a buffer per host call that
+    // carries bytes, and V8's default semi-space lets those pile up to tens of
+    // MiB on a 64 MiB transfer; 1 MiB semi-spaces keep the worker's memory flat.
     const resourceLimits = { maxYoungGenerationSizeMb: 3 };
-    const worker = new Worker(WORKER, { workerData, execArgv: workerExecArgv(), resourceLimits });
+    const worker = new Worker(WORKER, {
+      workerData, transferList: [port2], execArgv: workerExecArgv(), resourceLimits,
+    });
     const listeners = {};
     try {
       await new Promise((resolve, reject) => {
@@ -120,13 +132,14 @@ export class SnapshotClient {
         for (const [event, fn] of Object.entries(listeners)) worker.once(event, fn);
       });
     } catch (e) {
+      port1.close();
       await worker.terminate();
       throw e;
     } finally {
       // Only our own: Worker keeps internal listeners (removeAllListeners would break messaging).
       for (const [event, fn] of Object.entries(listeners)) worker.off(event, fn);
     }
-    return new SnapshotClient(PRIVATE, worker);
+    return new SnapshotClient(PRIVATE, worker, serveHttp(port1, signal));
   }
 
   /** GET the latest completed snapshot into `sessionFile`. Rejects with `SnapshotError`. */
@@ -184,6 +197,7 @@ export class SnapshotClient {
   }
 
   #fail(error) {
+    this.#http.close(); // no connection outlives the client
     this.#closed ??= error;
     for (const { reject } of this.#pending.values()) reject(this.#closed);
     this.#pending.clear();

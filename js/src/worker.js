@@ -1,7 +1,8 @@
-// The worker thread that owns one component instance. It exists because the
-// preview2 shim performs wasi:http by parking the calling thread in
-// Atomics.wait: run on the main thread, every call would freeze the host's event
-// loop (and deadlock against a gateway served by that same loop).
+// The worker thread that owns one component instance. The component is
+// synchronous: while it waits for the network it blocks its thread (in
+// Atomics.wait, see wasi/channel.js), so it must not run on the caller's
+// thread, whose event loop has to keep going (it performs the HTTP, see
+// http-host.js, and may even serve the gateway).
 //
 // Calls arrive one at a time as { id, op, args } and are answered with
 // { id, ok } | { id, err } (a typed WIT error) | { id, trap } (anything else).
@@ -10,86 +11,35 @@ import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import {
   fromClear, fromError, fromFailure, fromHydrate, fromRunBinding, fromWrite,
 } from './convert.js';
+import { Channel, httpImports } from './wasi/index.js';
 
-const { generatedUrl, modules, preopens, allowedAuthorities } = workerData;
+const { generatedUrl, modules, preopens, allowedAuthorities, httpPort, signal } = workerData;
 const { instantiate } = await import(generatedUrl);
+const channel = new Channel(httpPort, signal);
 
-// The interfaces the component may import. Everything else the shim could
-// offer (sockets, environment, stdio, exit) is withheld, so a build that started
-// importing one would fail to instantiate, loudly, instead of gaining access.
-const GRANTED = [
-  'wasi:clocks/monotonic-clock',
+// What the component may import, and from whom. The shim keeps what runs in
+// this thread and hands out no stream or pollable: files (through the
+// preopens only), insecure random (retry jitter) and the wall clock. HTTP,
+// its streams and pollables, and the clock its timeouts poll are ours
+// (wasi/). Everything else the shim could offer (sockets, environment, stdio,
+// exit) is withheld, so a build that started importing one would fail to
+// instantiate, loudly, instead of gaining access.
+const FROM_SHIM = [
   'wasi:clocks/wall-clock',
   'wasi:filesystem/preopens',
   'wasi:filesystem/types',
-  'wasi:http/outgoing-handler',
-  'wasi:http/types',
-  'wasi:io/error',
-  'wasi:io/poll',
-  'wasi:io/streams',
-  'wasi:random/insecure', // backoff jitter; randomness grants no access
+  'wasi:random/insecure',
 ];
-
-const DEFAULT_PORT = { HTTP: 80, HTTPS: 443 };
-
-function splitAuthority(authority) {
-  const i = authority.lastIndexOf(':');
-  if (i < 0 || authority.endsWith(']')) return [authority.toLowerCase(), undefined];
-  return [authority.slice(0, i).toLowerCase(), Number(authority.slice(i + 1))];
-}
-
-// Wraps the shim's outgoing handler so a request to any other authority fails
-// with the wasi:http error the component maps to its typed `denied`. The check
-// runs before the shim opens a connection, so the other host receives nothing.
-function allowList(handler, allowed) {
-  const entries = allowed.map(splitAuthority);
-  return {
-    ...handler,
-    handle(request, options) {
-      const scheme = request.scheme()?.tag;
-      const [host, port] = splitAuthority(request.authority() ?? '');
-      const effective = port ?? DEFAULT_PORT[scheme];
-      const ok = entries.some(([h, p]) => h === host && (p ?? DEFAULT_PORT[scheme]) === effective);
-      if (!ok) throw { tag: 'HTTP-request-denied' };
-      return handler.handle(request, options);
-    },
-  };
-}
-
-// preview2-shim 0.26.1 answers `http-error-code(io-error)` for a failed
-// response-body read with the raw Node error ({ code: 'ECONNRESET', message:
-// 'aborted' }) instead of an `option<error-code>`; jco cannot lower that and the
-// guest traps on an ordinary dropped connection. Translate it into the
-// wasi:http code it stands for; leave well-formed answers alone.
-const NODE_ERROR_CODES = {
-  ECONNRESET: 'connection-terminated',
-  EPIPE: 'connection-terminated',
-  ERR_STREAM_PREMATURE_CLOSE: 'connection-terminated',
-  ECONNREFUSED: 'connection-refused',
-  ETIMEDOUT: 'connection-read-timeout',
-};
-
-function wellTypedErrorCode(httpErrorCode) {
-  return (err) => {
-    const code = httpErrorCode(err);
-    if (code == null || typeof code.tag === 'string') return code;
-    const tag = NODE_ERROR_CODES[code.code];
-    return tag ? { tag } : { tag: 'internal-error', val: String(code.message ?? code) };
-  };
-}
 
 async function instantiateComponent() {
   // A fresh shim per instance: `sandbox.preopens` gives this instance its own
   // filesystem view (the default shim's preopens are process-global and would
   // expose the whole host filesystem); `env: {}` gives it no environment.
-  const shim = new WASIShim({ sandbox: { preopens, env: {}, args: [] } });
-  const all = shim.getImportObject();
-  const imports = Object.fromEntries(GRANTED.map((name) => [name, all[name]]));
-  const types = imports['wasi:http/types'];
-  imports['wasi:http/types'] = { ...types, httpErrorCode: wellTypedErrorCode(types.httpErrorCode) };
-  if (allowedAuthorities) {
-    imports['wasi:http/outgoing-handler'] = allowList(imports['wasi:http/outgoing-handler'], allowedAuthorities);
-  }
+  const shim = new WASIShim({ sandbox: { preopens, env: {}, args: [] } }).getImportObject();
+  const imports = {
+    ...Object.fromEntries(FROM_SHIM.map((name) => [name, shim[name]])),
+    ...httpImports(channel, { allowedAuthorities }),
+  };
   const root = await instantiate((name) => modules[name], imports);
   return root.snapshot;
 }
@@ -127,6 +77,9 @@ async function handle({ id, op, args }) {
       api = null;
       parentPort.postMessage({ id, trap: String(e?.stack ?? e) });
     }
+  } finally {
+    // A finished call has dropped every exchange; a trapped one may not have.
+    channel.abortAll();
   }
 }
 

@@ -1,0 +1,249 @@
+// Performs the HTTP exchanges of one client's component with node:http and
+// node:https, on the thread that opened the client, and streams them to the
+// worker over a MessagePort (the worker's end is wasi/channel.js; the
+// protocol is described in wasi/exchange.js).
+//
+// Why this thread and not one of our own: the work per message is a
+// postMessage (bytes are transferred, not copied), so it costs the caller's
+// event loop little, and the sockets then live where the client's lifetime is
+// managed: close() destroys them directly, and an idle client holds no
+// thread, port or socket that could keep the process alive. The price is
+// that a caller who blocks its own event loop stalls its transfers; the
+// guest's timeouts still apply.
+import { Buffer } from 'node:buffer';
+import http from 'node:http';
+import https from 'node:https';
+import { errorCode } from './error-codes.js';
+
+/** Response bytes the worker may hold unread before the socket is paused. */
+const RECEIVE_WINDOW = 8 << 20;
+
+/** A transfer's own copy of `bytes`, when they share their memory with anything else. */
+const owned = (bytes) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes));
+
+/** One request and its response. `post(message, transfer)` reaches the worker. */
+class Transfer {
+  #id;
+  #post;
+  #forget;
+  #req;
+  #res = null;
+  #requestOpen = true; // body still being sent
+  #responseOpen = true; // body still being received
+  #over = false;
+  #timers = {};
+  #betweenBytesMs;
+  #unacked = 0; // request bytes on the socket, not yet reported to the worker
+  #outstanding = 0; // response bytes posted to the worker, not yet consumed by the guest
+  #paused = false;
+
+  constructor(spec, post, forget) {
+    this.#id = spec.id;
+    this.#post = post;
+    this.#forget = forget;
+    this.#betweenBytesMs = spec.betweenBytesMs;
+    // A fresh connection per request (agent: false), as wasmtime makes: no
+    // idle socket outlives a call, and none is reused after the server closed it.
+    const options = { method: spec.method, host: spec.host, port: spec.port, path: spec.path, agent: false };
+    const req = (spec.scheme === 'https' ? https : http).request(options);
+    this.#req = req;
+    req.on('error', (e) => this.#fail(errorCode(e)));
+    // Closed while the body is still coming: the server hung up after answering.
+    req.on('close', () => { if (this.#requestOpen) this.#fail({ tag: 'connection-terminated' }); });
+    req.on('response', (res) => this.#respond(res));
+    req.on('finish', () => this.#sent(spec.firstByteMs));
+    req.on('socket', (socket) => {
+      socket.once(spec.scheme === 'https' ? 'secureConnect' : 'connect', () => this.#disarm('connect'));
+    });
+    this.#arm('connect', spec.connectMs, { tag: 'connection-timeout' });
+    try {
+      for (const [name, value] of spec.headers) req.appendHeader(name, value);
+    } catch (e) {
+      this.#fail({ tag: 'internal-error', val: String(e?.message ?? e) });
+      return;
+    }
+    if (!spec.hasBody) req.end();
+  }
+
+  /** Whether the transfer has ended (it may fail while it is being set up). */
+  get over() {
+    return this.#over;
+  }
+
+  // ---- from the worker ---------------------------------------------------------
+
+  /**
+   * Request-body bytes. They are acknowledged once on the socket, which is
+   * what frees the guest's window; the acknowledgements of one turn of the
+   * event loop go as one message.
+   */
+  write(chunk) {
+    if (this.#over) return;
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.#req.write(bytes, (err) => {
+      // A write to a connection that closed after a complete answer fails here only (no 'error').
+      if (err) return this.#fail(errorCode(err));
+      if (this.#unacked === 0) setImmediate(() => this.#ack());
+      this.#unacked += bytes.byteLength;
+    });
+  }
+
+  #ack() {
+    if (!this.#over) this.#post({ id: this.#id, type: 'ack', n: this.#unacked });
+    this.#unacked = 0;
+  }
+
+  end() {
+    if (!this.#over) this.#req.end();
+  }
+
+  /** The guest read `n` more bytes: let the socket go again once it is well behind. */
+  consumed(n) {
+    this.#outstanding -= n;
+    if (this.#paused && !this.#over && this.#outstanding < RECEIVE_WINDOW / 2) {
+      this.#paused = false;
+      this.#res.resume();
+      this.#armBetweenBytes();
+    }
+  }
+
+  /** The guest dropped the exchange (or its unfinished body): destroy the connection. */
+  abort() {
+    this.#close();
+    this.#req.destroy();
+    this.#res?.destroy();
+  }
+
+  // ---- from the network --------------------------------------------------------
+
+  #sent(firstByteMs) {
+    this.#requestOpen = false;
+    if (this.#res === null) this.#arm('firstByte', firstByteMs, { tag: 'connection-read-timeout' });
+    this.#settleIfDone();
+  }
+
+  #respond(res) {
+    this.#res = res;
+    this.#disarm('connect');
+    this.#disarm('firstByte');
+    // Status and headers exactly as received (rawHeaders keeps names, order and repeats).
+    this.#post({ id: this.#id, type: 'response', status: res.statusCode, headers: res.rawHeaders });
+    this.#armBetweenBytes();
+    res.on('data', (chunk) => this.#data(chunk));
+    res.on('end', () => {
+      this.#responseOpen = false;
+      this.#disarm('betweenBytes');
+      if (!this.#over) this.#post({ id: this.#id, type: 'end' });
+      this.#settleIfDone();
+    });
+    res.on('error', (e) => this.#fail(errorCode(e)));
+    res.on('close', () => { if (this.#responseOpen) this.#fail({ tag: 'connection-terminated' }); });
+  }
+
+  #data(chunk) {
+    if (this.#over) return;
+    const bytes = owned(chunk);
+    this.#post({ id: this.#id, type: 'data', chunk: bytes }, [bytes.buffer]);
+    this.#outstanding += bytes.byteLength;
+    if (this.#outstanding >= RECEIVE_WINDOW) {
+      this.#paused = true;
+      this.#res.pause();
+      this.#disarm('betweenBytes'); // waiting for the guest is not a stalled server
+    } else {
+      this.#armBetweenBytes();
+    }
+  }
+
+  #armBetweenBytes() {
+    const timer = this.#timers.betweenBytes;
+    if (timer) timer.refresh(); // once per chunk: cheaper than a new timer
+    else this.#arm('betweenBytes', this.#betweenBytesMs, { tag: 'connection-read-timeout' });
+  }
+
+  // ---- endings -----------------------------------------------------------------
+
+  /** Reports a failure to the worker (once) and destroys the connection. */
+  #fail(code) {
+    if (this.#over) return;
+    if (this.#res?.complete) {
+      // The whole response is parsed (a socket error after it, e.g. on bytes
+      // past its content-length, cannot change it): what Node still buffers
+      // gets delivered and ended. Only a request body still going fails.
+      if (this.#requestOpen) {
+        this.#requestOpen = false;
+        this.#post({ id: this.#id, type: 'fail', code, part: 'request' });
+      }
+      this.#settleIfDone();
+      return;
+    }
+    this.#post({ id: this.#id, type: 'fail', code });
+    this.abort();
+  }
+
+  #settleIfDone() {
+    if (!this.#requestOpen && !this.#responseOpen) this.#close();
+  }
+
+  #close() {
+    if (this.#over) return;
+    this.#over = true;
+    for (const name of Object.keys(this.#timers)) this.#disarm(name);
+    this.#forget();
+  }
+
+  /** The request options' timeouts; they are backstops behind the guest's own timers. */
+  #arm(name, ms, code) {
+    this.#disarm(name);
+    if (this.#over) return;
+    const timer = setTimeout(() => this.#fail(code), ms);
+    timer.unref();
+    this.#timers[name] = timer;
+  }
+
+  #disarm(name) {
+    clearTimeout(this.#timers[name]);
+    delete this.#timers[name];
+  }
+}
+
+/**
+ * Serves the worker at the other end of `port`; `signal` is the
+ * SharedArrayBuffer it waits on. Returns `{ close }`, which destroys every
+ * connection still open.
+ */
+export function serveHttp(port, signal) {
+  const wake = new Int32Array(signal);
+  const transfers = new Map();
+  const post = (message, transfer) => {
+    port.postMessage(message, transfer);
+    Atomics.add(wake, 0, 1);
+    Atomics.notify(wake, 0);
+  };
+  const abortAll = () => { for (const t of [...transfers.values()]) t.abort(); };
+  port.on('message', (m) => {
+    if (m.op === 'request') {
+      let t;
+      try {
+        t = new Transfer(m, post, () => transfers.delete(m.id));
+      } catch (e) { // node:http refused the request itself
+        post({ id: m.id, type: 'fail', code: { tag: 'internal-error', val: String(e?.message ?? e) } });
+        return;
+      }
+      if (!t.over) transfers.set(m.id, t);
+      return;
+    }
+    if (m.op === 'abort-all') return abortAll();
+    const t = transfers.get(m.id);
+    if (m.op === 'body') t?.write(m.chunk);
+    else if (m.op === 'finish') t?.end();
+    else if (m.op === 'consumed') t?.consumed(m.n);
+    else if (m.op === 'abort') t?.abort();
+  });
+  port.unref(); // calls keep the process alive through the worker, not through this port
+  return {
+    close() {
+      abortAll();
+      port.close();
+    },
+  };
+}

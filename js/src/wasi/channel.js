@@ -1,0 +1,77 @@
+// The worker's end of the link to the thread that performs the HTTP exchanges
+// (../http-host.js). The component runs synchronously on this thread, so this
+// end never listens for messages: it pulls whatever has arrived with
+// receiveMessageOnPort each time the guest asks about a stream or a future,
+// and parks the thread in Atomics.wait when the guest has to wait. The other
+// end bumps a counter in a SharedArrayBuffer and notifies after every message
+// it posts; that is what wakes a parked worker.
+import { hrtime } from 'node:process';
+import { receiveMessageOnPort } from 'node:worker_threads';
+
+export class Channel {
+  #port;
+  #signal;
+  #receivers = new Map(); // exchange id → function(message)
+  #nextId = 1;
+
+  /** `port`: a MessagePort nobody listens on; `signal`: the SharedArrayBuffer the other end notifies on. */
+  constructor(port, signal) {
+    this.#port = port;
+    this.#signal = new Int32Array(signal);
+  }
+
+  /** Registers the receiver of one exchange's messages; returns the exchange's id. */
+  open(receive) {
+    const id = this.#nextId++;
+    this.#receivers.set(id, receive);
+    return id;
+  }
+
+  /** Forgets an exchange; messages still on their way for it are dropped. */
+  close(id) {
+    this.#receivers.delete(id);
+  }
+
+  /** Fire and forget: the other end never answers a message directly. */
+  send(message, transfer) {
+    this.#port.postMessage(message, transfer);
+  }
+
+  /** Delivers every message that has arrived, without waiting. */
+  pump() {
+    for (let got = receiveMessageOnPort(this.#port); got; got = receiveMessageOnPort(this.#port)) {
+      this.#receivers.get(got.message.id)?.(got.message);
+    }
+  }
+
+  /**
+   * Blocks the thread until `ready()` holds or the monotonic clock reaches
+   * `deadline` (ns, bigint; null waits as long as it takes). Returns `ready()`.
+   */
+  waitFor(ready, deadline = null) {
+    for (;;) {
+      // Read the counter before pumping: a message posted after the pump
+      // changes it, so the wait below returns at once instead of missing it.
+      const seen = Atomics.load(this.#signal, 0);
+      this.pump();
+      if (ready()) return true;
+      let ms = Infinity;
+      if (deadline !== null) {
+        const left = deadline - hrtime.bigint();
+        if (left <= 0n) return false;
+        ms = Number(left) / 1e6;
+      }
+      Atomics.wait(this.#signal, 0, seen, ms);
+    }
+  }
+
+  /**
+   * Aborts every exchange still open. A call that returns (or traps) with
+   * one open left its resources behind; this closes their connections.
+   */
+  abortAll() {
+    if (this.#receivers.size === 0) return;
+    this.#receivers.clear();
+    this.send({ op: 'abort-all' });
+  }
+}

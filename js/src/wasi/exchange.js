@@ -1,0 +1,258 @@
+// One HTTP exchange as the worker sees it: the request body the guest writes,
+// and the response (head, body, or failure) the other thread pushes as it
+// happens. Everything the guest asks is answered from this state; the only
+// traffic is one-way messages:
+//
+//   worker → host: request, body (bytes, transferred), finish, abort, consumed
+//   host → worker: response, data (bytes, transferred), end, fail, ack
+//
+// A `fail` ends the whole exchange, or with `part: 'request'` only the
+// request body (the response was already complete).
+//
+// Flow control, both ways, keeps that traffic small and memory bounded: the
+// guest may have SEND_WINDOW request bytes not yet written to the socket
+// (`ack` returns them), and the host pauses the response once the guest is
+// far enough behind (`consumed` tells it how far it got).
+import { closed } from './streams.js';
+
+/** Request-body bytes that may be in flight between the guest and the socket. */
+const SEND_WINDOW = 1 << 20;
+/** Smallest grant of check-write: a nearly full window reads as full, so the
+ * guest sends a few large messages rather than a stream of slivers. */
+const MIN_GRANT = 64 << 10;
+/** The guest's consumption of the response is reported in steps this big. */
+const REPORT_EVERY = 1 << 20;
+
+export class Exchange {
+  #channel;
+  #failed; // code → the stream-error last-operation-failed(code)
+  #id = 0;
+  #started = false;
+  #queue = []; // messages written before handle() sent the request
+  #refs = 0; // guest resources still using this exchange
+  #done = false;
+  #aborted = false;
+
+  // request body: 'none' (no body), 'open', 'finished' or 'abandoned'
+  #body = 'none';
+  #declared; // content-length the guest declared, if any
+  #written = 0;
+  #acked = 0; // written to the socket
+  #flushAt = 0;
+  #sendFailure = null; // the request body failed; the response may still be fine
+  #writeFailureShown = false;
+
+  // response
+  #response = null; // { status, headers }
+  #failure = null; // wasi:http error-code: the exchange failed
+  #chunks = [];
+  #buffered = 0;
+  #ended = false;
+  #unreported = 0;
+  #readFailureShown = false;
+
+  constructor(channel, failed, declared) {
+    this.#channel = channel;
+    this.#failed = failed;
+    this.#declared = declared;
+  }
+
+  // ---- lifetime --------------------------------------------------------------
+
+  /** Sends the request; `spec` is what http-host.js needs to make it. */
+  start(spec) {
+    if (this.#body === 'abandoned') {
+      // The body was dropped before the request went out: it never does.
+      this.#failure ??= { tag: 'HTTP-protocol-error' };
+      return;
+    }
+    this.#id = this.#channel.open((message) => this.#receive(message));
+    this.#started = true;
+    this.#channel.send({ op: 'request', id: this.#id, ...spec, hasBody: this.#body !== 'none' });
+    for (const [message, transfer] of this.#queue) this.#post(message, transfer);
+    this.#queue = [];
+  }
+
+  retain() {
+    this.#refs += 1;
+  }
+
+  /** When the guest has dropped every resource of the exchange, its connection goes. */
+  release() {
+    this.#refs -= 1;
+    if (this.#refs > 0 || this.#done || !this.#started) return;
+    this.#done = true;
+    this.#channel.close(this.#id);
+    this.#abort();
+  }
+
+  /** Has the host destroy the exchange's connection (a no-op once it is over). */
+  #abort() {
+    if (!this.#started || this.#aborted) return;
+    this.#aborted = true;
+    this.#channel.send({ op: 'abort', id: this.#id });
+  }
+
+  #post(message, transfer = []) {
+    if (!this.#started) {
+      this.#queue.push([message, transfer]);
+      return;
+    }
+    message.id = this.#id;
+    this.#channel.send(message, transfer);
+  }
+
+  #receive(m) {
+    switch (m.type) {
+      case 'response': this.#response = { status: m.status, headers: m.headers }; break;
+      case 'data': this.#chunks.push(m.chunk); this.#buffered += m.chunk.byteLength; break;
+      case 'end': this.#ended = true; break;
+      case 'ack': this.#acked += m.n; break;
+      case 'fail':
+        if (m.part === 'request') this.#sendFailure ??= m.code;
+        else this.#failure ??= m.code;
+        break;
+      default: break;
+    }
+  }
+
+  // ---- request body ----------------------------------------------------------
+
+  openBody() {
+    this.#body = 'open';
+    this.retain();
+  }
+
+  /** Throws the stream-error a write would meet now, if any. */
+  #checkWritable() {
+    if (this.#body !== 'open') throw closed();
+    const failure = this.#sendFailure ?? this.#failure;
+    if (failure !== null) {
+      if (this.#writeFailureShown) throw closed();
+      this.#writeFailureShown = true;
+      throw this.#failed(failure);
+    }
+  }
+
+  #free() {
+    if (this.#acked < this.#flushAt) return 0; // a flush in progress
+    const free = SEND_WINDOW - (this.#written - this.#acked);
+    return free >= MIN_GRANT ? free : 0;
+  }
+
+  capacity() {
+    this.#channel.pump();
+    this.#checkWritable();
+    return this.#free();
+  }
+
+  write(bytes) {
+    this.#channel.pump();
+    this.#checkWritable();
+    const total = this.#written + bytes.byteLength;
+    if (this.#declared !== undefined && total > this.#declared) {
+      throw this.#failed({ tag: 'HTTP-request-body-size', val: BigInt(total) });
+    }
+    this.#written = total;
+    if (bytes.byteLength === 0) return;
+    // jco hands over a fresh copy of guest memory: move it, do not copy it again.
+    const chunk = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+    this.#post({ op: 'body', chunk }, [chunk.buffer]);
+  }
+
+  flush() {
+    this.#channel.pump();
+    this.#checkWritable();
+    this.#flushAt = this.#written;
+  }
+
+  /** Whether check-write would grant something (or report a failure). */
+  writeReady() {
+    return this.#body !== 'open' || this.#failure !== null || this.#sendFailure !== null || this.#free() > 0;
+  }
+
+  /** outgoing-body.finish: the body is complete, if it has the declared length. */
+  finish() {
+    this.#channel.pump();
+    if (this.#declared !== undefined && this.#written !== this.#declared) {
+      const code = { tag: 'HTTP-request-body-size', val: BigInt(this.#written) };
+      this.abandon(code);
+      throw code;
+    }
+    this.#body = 'finished';
+    this.#post({ op: 'finish' });
+    this.release();
+  }
+
+  /**
+   * The guest dropped the body without finishing it: the request is aborted
+   * (its connection destroyed), so the server never sees a complete body.
+   */
+  abandon(code = { tag: 'HTTP-protocol-error' }) {
+    this.#channel.pump(); // an answer that already arrived stays the answer
+    this.#body = 'abandoned';
+    this.#failure ??= code;
+    this.#abort();
+    this.release();
+  }
+
+  // ---- response --------------------------------------------------------------
+
+  responseReady() {
+    return this.#response !== null || this.#failure !== null;
+  }
+
+  /** `{ response }`, `{ failure }`, or null while neither has arrived. */
+  outcome() {
+    this.#channel.pump();
+    if (this.#response !== null) return { response: this.#response };
+    if (this.#failure !== null) return { failure: this.#failure };
+    return null;
+  }
+
+  readReady() {
+    return this.#buffered > 0 || this.#ended || this.#failure !== null;
+  }
+
+  /** input-stream.read: buffered bytes first, then the end or the failure. */
+  read(max) {
+    this.#channel.pump();
+    if (this.#buffered > 0) return this.#take(max);
+    if (this.#ended) throw closed();
+    if (this.#failure !== null) {
+      if (this.#readFailureShown) throw closed();
+      this.#readFailureShown = true;
+      throw this.#failed(this.#failure);
+    }
+    return new Uint8Array(0);
+  }
+
+  #take(max) {
+    const n = Math.min(max, this.#buffered);
+    let out;
+    const first = this.#chunks[0];
+    if (first.byteLength >= n) {
+      out = first.subarray(0, n);
+      if (first.byteLength === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+    } else {
+      // Several chunks make one read: one copy here saves the guest calls.
+      out = new Uint8Array(n);
+      for (let at = 0; at < n;) {
+        const chunk = this.#chunks[0];
+        const part = Math.min(chunk.byteLength, n - at);
+        out.set(part === chunk.byteLength ? chunk : chunk.subarray(0, part), at);
+        at += part;
+        if (part === chunk.byteLength) this.#chunks.shift();
+        else this.#chunks[0] = chunk.subarray(part);
+      }
+    }
+    this.#buffered -= n;
+    this.#unreported += n;
+    if (this.#unreported >= REPORT_EVERY) {
+      this.#channel.send({ op: 'consumed', id: this.#id, n: this.#unreported });
+      this.#unreported = 0;
+    }
+    return out;
+  }
+}

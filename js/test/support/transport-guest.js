@@ -1,0 +1,151 @@
+// A stand-in guest for test/transport.test.js: a worker that drives the
+// package's wasi:http imports (src/wasi/) directly, the way the component
+// does, so the tests can reach behaviour the component never exercises
+// (a short or overlong body, a body dropped unfinished). Each scenario
+// answers with plain data; `drop` plays the guest dropping a resource.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Channel, httpImports } from '../../src/wasi/index.js';
+
+const channel = new Channel(workerData.port, workerData.signal);
+const wasi = httpImports(channel, { allowedAuthorities: workerData.allowedAuthorities });
+const types = wasi['wasi:http/types'];
+const clock = wasi['wasi:clocks/monotonic-clock'];
+const { poll } = wasi['wasi:io/poll'];
+const bytes = (text) => new TextEncoder().encode(text);
+const drop = (...resources) => resources.forEach((r) => r[Symbol.dispose]?.());
+
+/** A stream-error as data: its tag, and the http-error-code behind it. */
+function streamError(e) {
+  if (e?.tag === 'last-operation-failed') return { tag: e.tag, code: types.httpErrorCode(e.val) };
+  if (e?.tag === 'closed') return { tag: 'closed' };
+  throw e;
+}
+
+function send(url, { method = 'get', headers = [], timeouts = {} } = {}) {
+  const { host, pathname } = new URL(url);
+  const fields = new types.Fields();
+  for (const [n, v] of headers) fields.append(n, bytes(v));
+  const request = new types.OutgoingRequest(fields);
+  request.setMethod({ tag: method });
+  request.setScheme({ tag: 'HTTP' });
+  request.setAuthority(host);
+  request.setPathWithQuery(pathname);
+  const body = headers.some(([n]) => n === 'content-length') ? request.body() : null;
+  const options = new types.RequestOptions();
+  if (timeouts.firstByteMs) options.setFirstByteTimeout(BigInt(timeouts.firstByteMs) * 1_000_000n);
+  if (timeouts.betweenBytesMs) options.setBetweenBytesTimeout(BigInt(timeouts.betweenBytesMs) * 1_000_000n);
+  const future = wasi['wasi:http/outgoing-handler'].handle(request, options);
+  return { future, body, stream: body?.write() };
+}
+
+/** Waits for the response: `{ status }` or `{ error }` (an error-code). */
+function answer(future) {
+  future.subscribe().block();
+  const got = future.get();
+  return got.val.tag === 'ok' ? { status: got.val.val.status(), response: got.val.val } : { error: got.val.val };
+}
+
+/** Reads a body to its end: `{ received, end }`, `end` being the closing stream-error. */
+function readAll(response) {
+  const body = response.consume();
+  const stream = body.stream();
+  let received = 0;
+  for (;;) {
+    try {
+      const chunk = stream.read(1n << 20n);
+      if (chunk.byteLength === 0) stream.subscribe().block();
+      received += chunk.byteLength;
+    } catch (e) {
+      const end = streamError(e);
+      drop(stream, body);
+      return { received, end };
+    }
+  }
+}
+
+const scenarios = {
+  'short-finish'(url) {
+    const { future, body, stream } = send(url, { method: 'post', headers: [['content-length', '10']] });
+    stream.write(bytes('12345'));
+    stream.flush();
+    stream.subscribe().block(); // the five bytes are on the socket
+    drop(stream);
+    let finish;
+    try {
+      types.OutgoingBody.finish(body);
+    } catch (e) {
+      finish = e;
+    }
+    const { error } = answer(future);
+    drop(future);
+    return { finish, error };
+  },
+  'overlong-write'(url) {
+    const { future, body, stream } = send(url, { method: 'post', headers: [['content-length', '3']] });
+    let write;
+    try {
+      stream.write(bytes('12345'));
+    } catch (e) {
+      write = streamError(e);
+    }
+    drop(stream, body, future);
+    return { write };
+  },
+  'dropped-body'(url) {
+    const { future, body, stream } = send(url, { method: 'post', headers: [['content-length', '10']] });
+    stream.write(bytes('12345'));
+    stream.flush();
+    stream.subscribe().block(); // the five bytes are on the socket
+    drop(stream, body);
+    const { error } = answer(future);
+    drop(future);
+    return { error };
+  },
+  'read-after-close'(url) {
+    const { future } = send(url);
+    const { status, response } = answer(future);
+    const read = readAll(response);
+    drop(response, future);
+    return { status, ...read };
+  },
+  'response-error'(url, timeouts) {
+    const { future } = send(url, { timeouts });
+    const { error } = answer(future);
+    drop(future);
+    return { error };
+  },
+  'body-timeout'(url, timeouts) {
+    const { future } = send(url, { timeouts });
+    const { response } = answer(future);
+    const read = readAll(response);
+    drop(response, future);
+    return read;
+  },
+  'denied'(url) {
+    try {
+      send(url);
+    } catch (e) {
+      return { denied: e };
+    }
+    return { denied: null };
+  },
+  'clock'() {
+    const t0 = clock.now();
+    const soon = clock.subscribeDuration(50_000_000n);
+    const later = clock.subscribeInstant(t0 + 500_000_000n);
+    const ready = poll([later, soon]);
+    return { ready: [...ready], elapsedMs: Number(clock.now() - t0) / 1e6 };
+  },
+};
+
+parentPort.on('message', ({ name, url, timeouts }) => {
+  let result;
+  try {
+    result = scenarios[name](url, timeouts);
+  } catch (e) {
+    result = { thrown: String(e?.stack ?? JSON.stringify(e)) };
+  } finally {
+    channel.abortAll();
+  }
+  parentPort.postMessage(result);
+});

@@ -1,0 +1,152 @@
+// The package's own wasi:http transport (src/wasi/, src/http-host.js) where
+// the component cannot take it: a body shorter or longer than declared, a
+// body dropped unfinished, a read after the server hung up, the request
+// options' timeouts, the allow-list, and the clock the guest's timers use.
+// A stand-in guest (support/transport-guest.js) makes the WASI calls.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { serveHttp } from '../src/http-host.js';
+
+/** A worker playing the guest, its HTTP served on this thread. */
+function guest(allowedAuthorities) {
+  const { port1, port2 } = new MessageChannel();
+  const signal = new SharedArrayBuffer(4);
+  const worker = new Worker(new URL('./support/transport-guest.js', import.meta.url), {
+    workerData: { port: port2, signal, allowedAuthorities }, transferList: [port2],
+  });
+  const host = serveHttp(port1, signal);
+  return {
+    run: (name, url, timeouts) => new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.postMessage({ name, url, timeouts });
+    }),
+    close: async () => { host.close(); await worker.terminate(); },
+  };
+}
+
+/** An HTTP server recording whether each request body arrived whole. */
+async function recordingServer() {
+  const bodies = [];
+  const server = http.createServer((req, res) => {
+    let received = 0;
+    req.on('data', (c) => { received += c.length; });
+    req.on('end', () => { bodies.push({ received, complete: true }); res.end('ok'); });
+    req.on('aborted', () => bodies.push({ received, complete: false }));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/x`, bodies, close: () => server.close() };
+}
+
+/** A raw TCP server answering every connection with `reply(socket)`. */
+async function rawServer(reply) {
+  let connections = 0;
+  const server = net.createServer((socket) => { connections += 1; socket.on('error', () => {}); reply(socket); });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/x`,
+    connections: () => connections,
+    close: () => { server.close(); },
+  };
+}
+
+const waitFor = async (test) => { for (let i = 0; i < 100 && !test(); i += 1) await new Promise((r) => setTimeout(r, 20)); };
+
+describe('wasi:http transport', () => {
+  let g;
+  before(() => { g = guest(); });
+  after(() => g.close());
+
+  it('fails finish on a body shorter than declared, and the server never gets it whole', async () => {
+    const server = await recordingServer();
+    try {
+      const { finish, error } = await g.run('short-finish', server.url);
+      assert.deepEqual(finish, { tag: 'HTTP-request-body-size', val: 5n });
+      assert.deepEqual(error, { tag: 'HTTP-request-body-size', val: 5n });
+      await waitFor(() => server.bodies.length > 0);
+      assert.deepEqual(server.bodies, [{ received: 5, complete: false }]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a write past the declared length', async () => {
+    const server = await recordingServer();
+    try {
+      const { write } = await g.run('overlong-write', server.url);
+      assert.deepEqual(write, { tag: 'last-operation-failed', code: { tag: 'HTTP-request-body-size', val: 5n } });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('aborts the request when its body is dropped unfinished', async () => {
+    const server = await recordingServer();
+    try {
+      const { error } = await g.run('dropped-body', server.url);
+      assert.deepEqual(error, { tag: 'HTTP-protocol-error' });
+      await waitFor(() => server.bodies.length > 0);
+      assert.deepEqual(server.bodies, [{ received: 5, complete: false }]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('delivers what arrived, then the failure, when the server hangs up mid-body', async () => {
+    const server = await rawServer((s) => s.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789', () => s.destroy()));
+    try {
+      const got = await g.run('read-after-close', server.url);
+      assert.deepEqual(got, {
+        status: 200, received: 10, end: { tag: 'last-operation-failed', code: { tag: 'connection-terminated' } },
+      });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('maps a refused connection and a silent server to error-codes', async () => {
+    const closed = await rawServer(() => {});
+    closed.close();
+    assert.deepEqual(await g.run('response-error', closed.url), { error: { tag: 'connection-refused' } });
+    const silent = await rawServer(() => {});
+    try {
+      const t0 = performance.now();
+      const got = await g.run('response-error', silent.url, { firstByteMs: 200 });
+      assert.deepEqual(got, { error: { tag: 'connection-read-timeout' } });
+      assert.ok(performance.now() - t0 < 2000);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('fails a body that stalls longer than between-bytes-timeout', async () => {
+    const server = await rawServer((s) => s.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123'));
+    try {
+      const got = await g.run('body-timeout', server.url, { betweenBytesMs: 200 });
+      assert.deepEqual(got, { received: 4, end: { tag: 'last-operation-failed', code: { tag: 'connection-read-timeout' } } });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('fires clock pollables on time, earliest first', async () => {
+    const { ready, elapsedMs } = await g.run('clock');
+    assert.deepEqual(ready, [1]);
+    assert.ok(elapsedMs >= 50 && elapsedMs < 150, `woke after ${elapsedMs} ms`);
+  });
+
+  it('denies an authority off the allow-list without connecting', async () => {
+    const server = await rawServer((s) => s.destroy());
+    const denying = guest(['127.0.0.1:1']);
+    try {
+      assert.deepEqual(await denying.run('denied', server.url), { denied: { tag: 'HTTP-request-denied' } });
+      assert.equal(server.connections(), 0);
+    } finally {
+      await denying.close();
+      server.close();
+    }
+  });
+});
