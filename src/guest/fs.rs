@@ -11,8 +11,9 @@ use wasi::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorType, ErrorCode, OpenFlags, PathFlags,
 };
 
-/// Bytes read from a file per call.
-pub const FILE_CHUNK: u64 = 64 * 1024;
+/// Bytes read from a file per call: as large as guest memory allows, since
+/// on jco every call is a round trip to the shim's I/O thread.
+pub const FILE_CHUNK: u64 = 256 * 1024;
 
 pub fn error(operation: &str, code: ErrorCode) -> Error {
     Error::Filesystem(FilesystemError {

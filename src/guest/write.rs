@@ -88,6 +88,9 @@ fn measure(file: &Descriptor) -> Result<Pass, Error> {
     })
 }
 
+/// Input bytes escaped into one buffer before it is sent.
+const ESCAPE_SLICE: usize = 64 * 1024;
+
 /// Pass two: escape and send what pass one validated, fingerprinting it so
 /// the caller can tell whether it was the same. Stops before sending more
 /// than `seen.bytes` (the file grew: the caller sees a different pass).
@@ -106,10 +109,14 @@ fn stream(file: &Descriptor, seen: &Pass, body: &mut BodyWriter) -> Result<Pass,
             break;
         }
         fingerprint.update(&chunk);
-        out.clear();
-        escape_bytes(&chunk, &mut out);
-        escaped += out.len() as u64;
-        body.write_all(&out)?;
+        // Escaped a slice at a time: up to six bytes out per byte in, so this
+        // bounds the buffer (and guest memory) however the file is made.
+        for slice in chunk.chunks(ESCAPE_SLICE) {
+            out.clear();
+            escape_bytes(slice, &mut out);
+            escaped += out.len() as u64;
+            body.write_all(&out)?;
+        }
     }
     Ok(Pass {
         bytes,
