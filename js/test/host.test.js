@@ -3,7 +3,7 @@
 // the README example.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -125,6 +125,28 @@ describe('sandbox', () => {
       assert.equal(w.kind, 'failed');
       assert.equal(w.error.kind, 'filesystem');
       assert.equal(gw.requests.length, before, 'the file behind the link was not uploaded');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('does not go through a symlinked parent directory that leads out of the preopen', async () => {
+    const outside = await sandbox('outside-dir');
+    await writeFile(path.join(outside, 'session.jsonl'), '{"secret":"outside"}\n');
+    const ws = await sandbox('planted-dir');
+    await symlink(outside, path.join(ws, '.openclaw'));
+    const client = await SnapshotClient.open({ preopens: { '/workspace': ws } });
+    try {
+      const before = gw.requests.length;
+      const w = await client.write(gw.url, RUN, SESSION, 'completed');
+      assert.deepEqual(w.kind === 'failed' && w.error, { kind: 'filesystem', operation: 'open session file', code: 'not-permitted' });
+      assert.equal(gw.requests.length, before, 'the file behind the link was not uploaded');
+      // A hydrate does not write (or even stage a file) behind the link either.
+      const e = await rejection(client.hydrate({ url: gw.url, token: TOKEN }, SESSION));
+      assert.equal(e.error?.kind, 'filesystem');
+      assert.equal(e.error.code, 'not-permitted');
+      assert.deepEqual(await readdir(outside), ['session.jsonl']);
+      assert.equal(await readFile(path.join(outside, 'session.jsonl'), 'utf8'), '{"secret":"outside"}\n');
     } finally {
       await client.close();
     }

@@ -1,8 +1,9 @@
 // The package's own WASI interfaces: everything a component instance needs for
 // HTTP (wasi:http, the streams and pollables of its bodies, the clock its
-// timeouts run on). Filesystem, random and wall-clock stay the shim's; none of
-// them hands the component a stream or a pollable, so ours are the only ones
-// it ever sees (jco checks resources by class, so mixing would fail).
+// timeouts run on). The filesystem is ours too but separate (filesystem.js,
+// built from a client's preopens). Random and wall-clock stay the shim's;
+// neither hands the component a stream or a pollable, so ours are the only
+// ones it ever sees (jco checks resources by class, so mixing would fail).
 import { createMonotonicClock } from './clocks.js';
 import { createHttpTypes } from './http-types.js';
 import { createOutgoingHandler } from './outgoing.js';

@@ -1,0 +1,292 @@
+// wasi:filesystem/types and wasi:filesystem/preopens, done synchronously in
+// the component's worker thread with node:fs *Sync calls on real file
+// descriptors. The shim made every descriptor call a blocking round trip to
+// its I/O thread (~0.3–1.5 ms each); at 64 MiB a write makes 512 reads and a
+// hydrate 256 writes, so those round trips were most of the gap to wasmtime.
+// A plain pread/pwrite from this thread costs what the syscall costs, and
+// blocking here is fine: the component is synchronous and the worker is its own.
+//
+// Only what the component calls really works (see src/guest/fs.rs): open-at,
+// stat, read, write, sync, create-directory-at, unlink-file-at, rename-at and
+// drop. Everything else throws 'unsupported'. The component never reads or
+// writes through streams, so this module hands out no stream or pollable.
+//
+// Sandbox (the same guarantees the shim gave): a path is relative to its
+// descriptor; an absolute path, or a `..` that climbs above the descriptor, is
+// 'not-permitted'. The directory a path names an entry in is resolved with
+// realpath and must lie inside the preopen's realpath, so no symlink anywhere
+// on the way (a parent directory included) leads out. The final component is
+// followed only when the guest asks (symlink-follow), and then only if its
+// realpath stays inside too; the file is always opened by its resolved path
+// with O_NOFOLLOW, so a link swapped in after the check is refused, not
+// followed. Node has no openat(), so a *parent* directory swapped for a link
+// between the check and the open is not caught (the shim had the same
+// window). POSIX hosts only (O_NOFOLLOW, O_DIRECTORY).
+import fs from 'node:fs';
+import path from 'node:path';
+
+const { O_CREAT, O_DIRECTORY, O_EXCL, O_TRUNC, O_RDONLY, O_WRONLY, O_RDWR, O_NOFOLLOW } = fs.constants;
+const realpath = fs.realpathSync.native;
+const symbolDispose = Symbol.dispose || Symbol.for('dispose');
+
+// Node's error codes → wasi:filesystem error-code, the shim's table (its
+// convertFsError is not exported). Anything else that is not an errno-style
+// error is a bug in this module and is rethrown (a trap), as the shim does.
+const ERROR_CODES = {
+  EACCES: 'access', EAGAIN: 'would-block', EWOULDBLOCK: 'would-block', EALREADY: 'already',
+  EBADF: 'bad-descriptor', EBUSY: 'busy', EDEADLK: 'deadlock', EDQUOT: 'quota', EEXIST: 'exist',
+  EFBIG: 'file-too-large', EILSEQ: 'illegal-byte-sequence', EINPROGRESS: 'in-progress',
+  EINTR: 'interrupted', EINVAL: 'invalid', EIO: 'io', EISDIR: 'is-directory', ELOOP: 'loop',
+  EMLINK: 'too-many-links', EMSGSIZE: 'message-size', ENAMETOOLONG: 'name-too-long',
+  ENODEV: 'no-device', ENOENT: 'no-entry', ENOLCK: 'no-lock', ENOMEM: 'insufficient-memory',
+  ENOSPC: 'insufficient-space', ENOTDIR: 'not-directory', ERR_FS_EISDIR: 'not-directory',
+  ENOTEMPTY: 'not-empty', ENOTRECOVERABLE: 'not-recoverable', ENOTSUP: 'unsupported',
+  EOPNOTSUPP: 'unsupported', ENOTTY: 'no-tty', ENXIO: 'no-such-device', EOVERFLOW: 'overflow',
+  EPERM: 'not-permitted', EPIPE: 'pipe', EROFS: 'read-only', ESPIPE: 'invalid-seek',
+  ETXTBSY: 'text-file-busy', EXDEV: 'cross-device',
+};
+
+export function errorCode(e) {
+  if (typeof e === 'string') return e; // already a wasi error-code (ours)
+  const code = ERROR_CODES[e?.code];
+  if (code) return code;
+  if (e?.code === 'ERR_INVALID_ARG_VALUE') return 'invalid'; // e.g. a NUL byte in a path
+  throw e;
+}
+
+/** Runs `fn`, turning Node errors into the wasi error-code the guest sees. */
+function wasi(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw errorCode(e);
+  }
+}
+
+const inside = (root, p) => p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
+
+// Closes the fd of a descriptor the guest never dropped (e.g. after a trap).
+const finalizer = new FinalizationRegistry((fd) => { try { fs.closeSync(fd); } catch { /* gone */ } });
+
+function fileType(st) {
+  if (st.isFile()) return 'regular-file';
+  if (st.isSocket()) return 'socket';
+  if (st.isSymbolicLink()) return 'symbolic-link';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isDirectory()) return 'directory';
+  if (st.isCharacterDevice()) return 'character-device';
+  if (st.isBlockDevice()) return 'block-device';
+  return 'unknown';
+}
+
+const NS = 1_000_000_000n;
+const datetime = (ns) => ({ seconds: ns / NS, nanoseconds: Number(ns % NS) });
+const statOf = (st) => ({
+  type: fileType(st),
+  linkCount: st.nlink,
+  size: st.size,
+  dataAccessTimestamp: datetime(st.atimeNs),
+  dataModificationTimestamp: datetime(st.mtimeNs),
+  statusChangeTimestamp: datetime(st.ctimeNs),
+});
+
+// Reads at most this much per call: the guest asks for 256 KiB; a larger
+// request gets a short read (allowed by the WIT) instead of a huge allocation.
+const MAX_READ = 16 * 1024 * 1024;
+// One scratch buffer for every read: jco copies the bytes into guest memory
+// before read() returns to the guest, so the view is dead by the next call.
+// A fresh 256 KiB buffer per call cost several times the pread itself.
+let scratch = Buffer.allocUnsafeSlow(256 * 1024);
+
+const unsupported = () => { throw 'unsupported'; };
+
+export class Descriptor {
+  #root; // the preopen's host directory (its realpath is taken on each use)
+  #dir; // host path `*-at` paths are relative to (directories only)
+  #fd = null; // null for a preopen, which holds no fd, and once dropped
+  #preopen = false;
+  #flags;
+  #type;
+
+  static _preopen(hostDir) {
+    const d = new Descriptor();
+    d.#root = hostDir;
+    d.#dir = hostDir;
+    d.#preopen = true;
+    d.#flags = { read: true, mutateDirectory: true };
+    d.#type = 'directory';
+    return d;
+  }
+
+  [symbolDispose]() {
+    if (this.#fd === null) return;
+    finalizer.unregister(this);
+    const fd = this.#fd;
+    this.#fd = null;
+    try { fs.closeSync(fd); } catch { /* already closed */ }
+  }
+
+  #open() {
+    if (this.#fd === null) throw 'bad-descriptor';
+    return this.#fd;
+  }
+
+  // Resolves `subpath` for an operation on the entry it names: returns the
+  // host path of that entry inside its realpath'ed parent, which is checked to
+  // be inside the preopen. Throws 'not-permitted' for an escape.
+  #resolve(subpath) {
+    if (this.#dir === undefined) throw 'not-directory';
+    if (subpath.includes('\0')) throw 'invalid';
+    if (subpath.startsWith('/')) throw 'not-permitted';
+    const segments = [];
+    for (const s of subpath.split('/')) {
+      if (s === '' || s === '.') continue;
+      if (s !== '..') segments.push(s);
+      else if (segments.pop() === undefined) throw 'not-permitted'; // climbs above the descriptor
+    }
+    const root = wasi(() => realpath(this.#root));
+    const name = segments.pop();
+    const parent = wasi(() => realpath(path.join(this.#dir, ...segments)));
+    if (!inside(root, parent)) throw 'not-permitted';
+    if (name === undefined) return { root, host: parent, trailingSlash: false };
+    return { root, host: path.join(parent, name), trailingSlash: subpath.endsWith('/') };
+  }
+
+  openAt(pathFlags, subpath, openFlags, flags) {
+    if (flags.requestedWriteSync || flags.mutateDirectory) throw 'unsupported';
+    if (flags.fileIntegritySync || flags.dataIntegritySync) throw 'unsupported'; // as wasmtime
+    let { root, host, trailingSlash } = this.#resolve(subpath);
+    if (pathFlags.symlinkFollow || trailingSlash) {
+      // Follow the final component only to a target inside the preopen. A
+      // missing entry (or a dangling link) stays as is; O_NOFOLLOW below makes
+      // the open refuse a link instead of creating its target.
+      let target = null;
+      try { target = realpath(host); } catch (e) { if (e.code !== 'ENOENT') throw errorCode(e); }
+      if (target !== null) {
+        if (!inside(root, target)) throw 'not-permitted';
+        host = target;
+      }
+    }
+    let mode = flags.read && flags.write ? O_RDWR : flags.write ? O_WRONLY : O_RDONLY;
+    if (openFlags.create) mode |= O_CREAT;
+    if (openFlags.directory || trailingSlash) mode |= O_DIRECTORY;
+    if (openFlags.exclusive) mode |= O_EXCL;
+    if (openFlags.truncate) mode |= O_TRUNC;
+    const fd = wasi(() => fs.openSync(host, mode | O_NOFOLLOW));
+    let type;
+    try {
+      type = fileType(fs.fstatSync(fd));
+      if (type === 'directory' && flags.write) throw 'is-directory'; // as the shim
+    } catch (e) {
+      fs.closeSync(fd);
+      throw errorCode(e);
+    }
+    const d = new Descriptor();
+    d.#root = this.#root;
+    d.#fd = fd;
+    d.#flags = { ...flags };
+    d.#type = type;
+    if (type === 'directory') d.#dir = host;
+    finalizer.register(d, fd, d);
+    return d;
+  }
+
+  stat() {
+    if (this.#preopen) return statOf(wasi(() => fs.statSync(this.#dir, { bigint: true })));
+    return statOf(wasi(() => fs.fstatSync(this.#open(), { bigint: true })));
+  }
+
+  read(length, offset) {
+    const fd = this.#open();
+    const want = Math.min(Number(length), MAX_READ);
+    if (scratch.length < want) scratch = Buffer.allocUnsafeSlow(want);
+    const n = wasi(() => fs.readSync(fd, scratch, 0, want, Number(offset)));
+    return [scratch.subarray(0, n), n === 0];
+  }
+
+  write(buffer, offset) {
+    const fd = this.#open();
+    return BigInt(wasi(() => fs.writeSync(fd, buffer, 0, buffer.byteLength, Number(offset))));
+  }
+
+  sync() {
+    if (!this.#preopen) {
+      const fd = this.#open();
+      wasi(() => fs.fsyncSync(fd));
+      return;
+    }
+    // A preopen holds no fd: open its directory just to sync it (the shim
+    // refused with 'invalid'; the guest tolerates either).
+    const fd = wasi(() => fs.openSync(realpath(this.#root), O_RDONLY | O_DIRECTORY));
+    try { wasi(() => fs.fsyncSync(fd)); } finally { fs.closeSync(fd); }
+  }
+
+  syncData() {
+    if (this.#preopen) throw 'invalid';
+    const fd = this.#open();
+    wasi(() => fs.fdatasyncSync(fd));
+  }
+
+  createDirectoryAt(subpath) {
+    const { host } = this.#resolve(subpath);
+    wasi(() => fs.mkdirSync(host));
+  }
+
+  // unlink and rename act on the entry itself, never on a link's target.
+  unlinkFileAt(subpath) {
+    const { host, trailingSlash } = this.#resolve(subpath);
+    wasi(() => fs.unlinkSync(trailingSlash ? `${host}/` : host));
+  }
+
+  renameAt(oldPath, newDescriptor, newPath) {
+    if (!(newDescriptor instanceof Descriptor)) throw 'bad-descriptor';
+    const from = this.#resolve(oldPath);
+    const to = newDescriptor.#resolve(newPath);
+    wasi(() => fs.renameSync(from.host, to.host));
+  }
+
+  getFlags() { return this.#flags; }
+  getType() { return this.#type; }
+  isSameObject(other) { return other === this; }
+
+  // Not used by the component; present because the interface has them.
+  readViaStream() { unsupported(); }
+  writeViaStream() { unsupported(); }
+  appendViaStream() { unsupported(); }
+  advise() { unsupported(); }
+  setSize() { unsupported(); }
+  setTimes() { unsupported(); }
+  readDirectory() { unsupported(); }
+  statAt() { unsupported(); }
+  setTimesAt() { unsupported(); }
+  linkAt() { unsupported(); }
+  readlinkAt() { unsupported(); }
+  removeDirectoryAt() { unsupported(); }
+  symlinkAt() { unsupported(); }
+  metadataHash() { unsupported(); }
+  metadataHashAt() { unsupported(); }
+}
+
+const createPreopen = Descriptor._preopen;
+delete Descriptor._preopen; // not callable by anyone holding the class
+
+export class DirectoryEntryStream {
+  readDirectoryEntry() { unsupported(); }
+}
+
+/**
+ * Import-object entries for one instance: `preopens` maps guest paths to host
+ * directories (absolute, as SnapshotClient.open checked them).
+ */
+export function filesystemImports(preopens) {
+  const entries = Object.entries(preopens).map(([guest, host]) => [createPreopen(host), guest]);
+  return {
+    'wasi:filesystem/preopens': { getDirectories: () => [...entries] },
+    'wasi:filesystem/types': {
+      Descriptor,
+      DirectoryEntryStream,
+      // Stream errors never come from a file here (no file streams).
+      filesystemErrorCode: () => undefined,
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// The package's wasi:filesystem (src/wasi/filesystem.js), called directly the
+// way jco's bindings call it. The component itself refuses absolute paths and
+// `..` before they reach the host, so the sandbox's own refusals are checked here.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { filesystemImports } from '../src/wasi/filesystem.js';
+
+const FOLLOW = { symlinkFollow: true };
+const NOFOLLOW = { symlinkFollow: false };
+const NONE = {};
+const READ = { read: true };
+const CREATE = { create: true, truncate: true };
+const WRITE = { write: true };
+const drop = (d) => d[Symbol.dispose || Symbol.for('dispose')](); // what jco does on a resource drop
+
+let root; let ws; let outside; let dir;
+before(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'ts-jco-fs-'));
+  ws = path.join(root, 'ws');
+  outside = path.join(root, 'outside');
+  mkdirSync(path.join(ws, 'sub'), { recursive: true });
+  mkdirSync(outside);
+  writeFileSync(path.join(outside, 'secret'), 'SECRET\n');
+  writeFileSync(path.join(ws, 'sub/file'), 'inside\n');
+  symlinkSync(outside, path.join(ws, 'out-dir')); // a parent directory leading out
+  symlinkSync(path.join(outside, 'secret'), path.join(ws, 'out-file'));
+  symlinkSync('sub/file', path.join(ws, 'in-file')); // a link that stays inside
+  const imports = filesystemImports({ '/workspace': ws });
+  [[dir]] = imports['wasi:filesystem/preopens'].getDirectories();
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function code(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  assert.fail('expected a wasi error-code');
+}
+
+describe('wasi:filesystem sandbox', () => {
+  it('refuses absolute paths', () => {
+    assert.equal(code(() => dir.openAt(FOLLOW, path.join(outside, 'secret'), NONE, READ)), 'not-permitted');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, '/etc/passwd', NONE, READ)), 'not-permitted');
+    assert.equal(code(() => dir.createDirectoryAt(path.join(outside, 'made'))), 'not-permitted');
+    assert.equal(code(() => dir.unlinkFileAt(path.join(outside, 'secret'))), 'not-permitted');
+  });
+
+  it('refuses a `..` that climbs out, from the preopen and from a directory below it', () => {
+    assert.equal(code(() => dir.openAt(FOLLOW, '../outside/secret', NONE, READ)), 'not-permitted');
+    assert.equal(code(() => dir.openAt(FOLLOW, 'sub/../../outside/secret', NONE, READ)), 'not-permitted');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, '..', { directory: true }, READ)), 'not-permitted');
+    assert.equal(code(() => dir.renameAt('sub/file', dir, '../outside/moved')), 'not-permitted');
+    const sub = dir.openAt(NOFOLLOW, 'sub', { directory: true }, READ);
+    try {
+      assert.equal(code(() => sub.openAt(FOLLOW, '../sub/file', NONE, READ)), 'not-permitted');
+    } finally {
+      drop(sub);
+    }
+    // A `..` that stays inside is fine.
+    const f = dir.openAt(FOLLOW, 'sub/../sub/file', NONE, READ);
+    try {
+      assert.equal(Buffer.from(f.read(100n, 0n)[0]).toString(), 'inside\n');
+    } finally {
+      drop(f);
+    }
+  });
+
+  it('does not go through a symlinked parent directory that leads out', () => {
+    assert.equal(code(() => dir.openAt(FOLLOW, 'out-dir/secret', NONE, READ)), 'not-permitted');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, 'out-dir/new', CREATE, WRITE)), 'not-permitted');
+    assert.equal(code(() => dir.createDirectoryAt('out-dir/made')), 'not-permitted');
+    assert.equal(code(() => dir.unlinkFileAt('out-dir/secret')), 'not-permitted');
+    assert.equal(code(() => dir.renameAt('out-dir/secret', dir, 'stolen')), 'not-permitted');
+    assert.equal(code(() => dir.openAt(FOLLOW, 'out-dir', { directory: true }, READ)), 'not-permitted');
+    assert.deepEqual(readdirSync(outside), ['secret']);
+    assert.equal(readFileSync(path.join(outside, 'secret'), 'utf8'), 'SECRET\n');
+  });
+
+  it('follows a final symlink only when asked, and only inside the preopen', () => {
+    assert.equal(code(() => dir.openAt(FOLLOW, 'out-file', NONE, READ)), 'not-permitted');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, 'out-file', NONE, READ)), 'loop');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, 'out-file', CREATE, WRITE)), 'loop');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, 'in-file', NONE, READ)), 'loop');
+    const f = dir.openAt(FOLLOW, 'in-file', NONE, READ);
+    try {
+      assert.equal(f.stat().type, 'regular-file');
+      assert.equal(f.stat().size, 7n);
+    } finally {
+      drop(f);
+    }
+    assert.equal(readFileSync(path.join(outside, 'secret'), 'utf8'), 'SECRET\n');
+  });
+});
+
+describe('wasi:filesystem operations', () => {
+  it('writes, syncs, reads, renames and unlinks as the component does', () => {
+    dir.createDirectoryAt('.openclaw');
+    assert.equal(code(() => dir.createDirectoryAt('.openclaw')), 'exist');
+    const tmp = dir.openAt(NOFOLLOW, '.openclaw/s.tmp', CREATE, WRITE);
+    try {
+      assert.equal(tmp.write(new TextEncoder().encode('hello\n'), 0n), 6n);
+      assert.equal(tmp.write(new TextEncoder().encode('world\n'), 6n), 6n);
+      tmp.sync();
+      assert.equal(code(() => tmp.read(10n, 0n)), 'bad-descriptor'); // opened write-only
+    } finally {
+      drop(tmp);
+    }
+    assert.equal(code(() => tmp.write(new Uint8Array(1), 0n)), 'bad-descriptor'); // dropped
+    dir.renameAt('.openclaw/s.tmp', dir, '.openclaw/s');
+    const parent = dir.openAt(NOFOLLOW, '.openclaw', { directory: true }, READ);
+    parent.sync();
+    assert.equal(parent.stat().type, 'directory');
+    drop(parent);
+    const f = dir.openAt(FOLLOW, '.openclaw/s', NONE, READ);
+    try {
+      const st = f.stat();
+      assert.equal(st.type, 'regular-file');
+      assert.equal(typeof st.size, 'bigint');
+      assert.deepEqual(f.read(5n, 0n).map((x) => (x instanceof Uint8Array ? Buffer.from(x).toString() : x)), ['hello', false]);
+      assert.equal(Buffer.from(f.read(100n, 6n)[0]).toString(), 'world\n');
+      const [bytes, eof] = f.read(100n, 12n);
+      assert.equal(bytes.length, 0);
+      assert.equal(eof, true);
+    } finally {
+      drop(f);
+    }
+    assert.equal(code(() => dir.openAt(FOLLOW, '.openclaw/missing', NONE, READ)), 'no-entry');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, '.openclaw', NONE, WRITE)), 'is-directory');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, 'x', NONE, { read: true, mutateDirectory: true })), 'unsupported');
+    dir.unlinkFileAt('.openclaw/s');
+    assert.equal(code(() => dir.unlinkFileAt('.openclaw/s')), 'no-entry');
+    assert.equal(code(() => dir.readViaStream(0n)), 'unsupported');
+    dir.sync(); // a preopen syncs too
+    assert.equal(dir.stat().type, 'directory');
+  });
+});
