@@ -18,8 +18,32 @@ import { errorCode } from './error-codes.js';
 /** Response bytes the worker may hold unread before the socket is paused. */
 const RECEIVE_WINDOW = 8 << 20;
 
-/** A transfer's own copy of `bytes`, when they share their memory with anything else. */
-const owned = (bytes) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes));
+/**
+ * Response bytes travel to the worker in buffers of this size that the
+ * worker hands back once the guest has read them (with `consumed`), so a
+ * long download reuses a few buffers instead of leaving a trail of garbage
+ * that V8 collects only after tens of MiB (the process's RSS would grow
+ * with the snapshot).
+ */
+const POOL_BUFFER = 64 << 10;
+/** Buffers kept for reuse: the receive window's worth, shared by every transfer. */
+const POOL_MAX = (RECEIVE_WINDOW / POOL_BUFFER) * 2;
+const pool = [];
+
+/** A transferable copy of `chunk`, in a recycled buffer when it fits one. */
+function transferable(chunk) {
+  if (chunk.byteLength > POOL_BUFFER) return new Uint8Array(chunk);
+  const copy = new Uint8Array(pool.pop() ?? new ArrayBuffer(POOL_BUFFER), 0, chunk.byteLength);
+  copy.set(chunk);
+  return copy;
+}
+
+/** Buffers the worker is done with. */
+function recycle(buffers) {
+  for (const b of buffers ?? []) {
+    if (b.byteLength === POOL_BUFFER && pool.length < POOL_MAX) pool.push(b);
+  }
+}
 
 /** One request and its response. `post(message, transfer)` reaches the worker. */
 class Transfer {
@@ -142,7 +166,7 @@ class Transfer {
 
   #data(chunk) {
     if (this.#over) return;
-    const bytes = owned(chunk);
+    const bytes = transferable(chunk);
     this.#post({ id: this.#id, type: 'data', chunk: bytes }, [bytes.buffer]);
     this.#outstanding += bytes.byteLength;
     if (this.#outstanding >= RECEIVE_WINDOW) {
@@ -236,7 +260,10 @@ export function serveHttp(port, signal) {
     const t = transfers.get(m.id);
     if (m.op === 'body') t?.write(m.chunk);
     else if (m.op === 'finish') t?.end();
-    else if (m.op === 'consumed') t?.consumed(m.n);
+    else if (m.op === 'consumed') {
+      recycle(m.buffers);
+      t?.consumed(m.n);
+    }
     else if (m.op === 'abort') t?.abort();
   });
   port.unref(); // calls keep the process alive through the worker, not through this port

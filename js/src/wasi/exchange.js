@@ -50,6 +50,12 @@ export class Exchange {
   #ended = false;
   #unreported = 0;
   #readFailureShown = false;
+  // Buffers of chunks the guest has read, to hand back to the host for reuse.
+  // Those emptied by the latest read wait one read more: its result may be a
+  // view of them that jco has not copied into the guest yet.
+  #emptied = [];
+  #spent = [];
+  #scratch = null; // one read that spans chunks is assembled here
 
   constructor(channel, failed, declared) {
     this.#channel = channel;
@@ -228,29 +234,36 @@ export class Exchange {
   }
 
   #take(max) {
+    this.#spent.push(...this.#emptied);
+    this.#emptied = [];
     const n = Math.min(max, this.#buffered);
     let out;
     const first = this.#chunks[0];
     if (first.byteLength >= n) {
       out = first.subarray(0, n);
-      if (first.byteLength === n) this.#chunks.shift();
+      if (first.byteLength === n) this.#emptied.push(this.#chunks.shift().buffer);
       else this.#chunks[0] = first.subarray(n);
     } else {
       // Several chunks make one read: one copy here saves the guest calls.
-      out = new Uint8Array(n);
+      // jco copies the result into the guest before the next read, so one
+      // scratch buffer serves them all.
+      if (this.#scratch === null || this.#scratch.byteLength < n) this.#scratch = new Uint8Array(n);
+      out = this.#scratch.subarray(0, n);
       for (let at = 0; at < n;) {
         const chunk = this.#chunks[0];
         const part = Math.min(chunk.byteLength, n - at);
         out.set(part === chunk.byteLength ? chunk : chunk.subarray(0, part), at);
         at += part;
-        if (part === chunk.byteLength) this.#chunks.shift();
+        if (part === chunk.byteLength) this.#emptied.push(this.#chunks.shift().buffer);
         else this.#chunks[0] = chunk.subarray(part);
       }
     }
     this.#buffered -= n;
     this.#unreported += n;
     if (this.#unreported >= REPORT_EVERY) {
-      this.#channel.send({ op: 'consumed', id: this.#id, n: this.#unreported });
+      const buffers = this.#spent;
+      this.#spent = [];
+      this.#channel.send({ op: 'consumed', id: this.#id, n: this.#unreported, buffers }, buffers);
       this.#unreported = 0;
     }
     return out;
