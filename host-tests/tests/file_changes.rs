@@ -142,6 +142,14 @@ async fn a_file_rewritten_in_place_at_the_same_length_is_abandoned_unstored() {
     assert_abandoned(outcome, gw).await;
 }
 
+/// Same length, more to escape: the body would outgrow its content-length;
+/// it is abandoned instead, as a change, before a byte too many is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_rewritten_to_need_more_escapes_is_abandoned_unstored() {
+    let (outcome, gw) = write_while(rewrite_near_the_end(b"\"\"\"\"\"")).await;
+    assert_abandoned(outcome, gw).await;
+}
+
 /// The second pass does not validate again: bytes that stopped being UTF-8
 /// must not reach the gateway as a complete body either.
 #[tokio::test(flavor = "multi_thread")]

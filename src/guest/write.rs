@@ -93,13 +93,14 @@ const ESCAPE_SLICE: usize = 64 * 1024;
 
 /// Pass two: escape and send what pass one validated, fingerprinting it so
 /// the caller can tell whether it was the same. Stops before sending more
-/// than `seen.bytes` (the file grew: the caller sees a different pass).
+/// than pass one measured (the file grew, or now needs more escapes): the
+/// caller then sees a different pass, not a body over its length.
 fn stream(file: &Descriptor, seen: &Pass, body: &mut BodyWriter) -> Result<Pass, Error> {
     let mut out = Vec::new();
     let mut bytes = 0u64;
     let mut escaped = 0u64;
     let mut fingerprint = Fingerprint::new();
-    loop {
+    'file: loop {
         let chunk = fs::read_chunk(file, bytes)?;
         if chunk.is_empty() {
             break;
@@ -115,6 +116,9 @@ fn stream(file: &Descriptor, seen: &Pass, body: &mut BodyWriter) -> Result<Pass,
             out.clear();
             escape_bytes(slice, &mut out);
             escaped += out.len() as u64;
+            if escaped > seen.escaped {
+                break 'file;
+            }
             body.write_all(&out)?;
         }
     }
