@@ -18,9 +18,7 @@ step "Rust tests: unit, wasmtime, conformance, gateway, CLI" cargo test --worksp
 # test build above made them; this only checks they are there (a plain
 # `cargo build` would resolve features differently and rebuild wasmtime).
 step "the test programs" cargo test --workspace --no-run --quiet
-# `npm install` honours the lock file; `npm ci` fails on jco's optional
-# platform packages that this registry does not carry.
-step "Node (jco): install" npm --prefix js install --no-audit --no-fund
+step "Node (jco): install" npm --prefix js ci --no-audit --no-fund
 step "Node (jco): transpile" npm --prefix js run build
 step "Node (jco): tests" npm --prefix js test
 [ -x python/.venv/bin/python ] || step "Python: virtual environment" python3 -m venv python/.venv

@@ -7,38 +7,25 @@
 // Calls arrive one at a time as { id, op, args } and are answered with
 // { id, ok } | { id, err } (a typed WIT error) | { id, trap } (anything else).
 import { parentPort, workerData } from 'node:worker_threads';
-import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import {
   fromClear, fromError, fromFailure, fromHydrate, fromRunBinding, fromWrite,
 } from './convert.js';
-import { Channel, httpImports } from './wasi/index.js';
+import { Channel, wasiImports } from './wasi/index.js';
 import { filesystemImports } from './wasi/filesystem.js';
 
 const { generatedUrl, modules, preopens, allowedAuthorities, httpPort, signal } = workerData;
 const { instantiate } = await import(generatedUrl);
 const channel = new Channel(httpPort, signal);
 
-// What the component may import, and from whom. The shim keeps only what
-// needs no I/O thread and hands out no stream or pollable: insecure random
-// (retry jitter) and the wall clock. Files (through the preopens only, in this
-// thread: wasi/filesystem.js), HTTP, its streams and pollables, and the clock
-// its timeouts poll are ours (wasi/). Everything else the shim could offer
-// (sockets, environment, stdio, exit) is withheld, so a build that started
+// Everything the component may import is the package's own: files through
+// the client's preopens only, in this thread (wasi/filesystem.js); HTTP, its
+// streams and pollables, the clocks and insecure random (wasi/). Nothing else
+// (sockets, environment, stdio, exit) is offered, so a build that started
 // importing one would fail to instantiate, loudly, instead of gaining access.
-const FROM_SHIM = [
-  'wasi:clocks/wall-clock',
-  'wasi:random/insecure',
-];
-
 async function instantiateComponent() {
-  // A fresh shim per instance, with no preopens (its filesystem is not
-  // passed on anyway) and `env: {}`: no environment. The filesystem view is
-  // ours, made from this client's preopens only.
-  const shim = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [] } }).getImportObject();
   const imports = {
-    ...Object.fromEntries(FROM_SHIM.map((name) => [name, shim[name]])),
     ...filesystemImports(preopens),
-    ...httpImports(channel, { allowedAuthorities }),
+    ...wasiImports(channel, { allowedAuthorities }),
   };
   const root = await instantiate((name) => modules[name], imports);
   return root.snapshot;

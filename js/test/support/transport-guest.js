@@ -4,10 +4,10 @@
 // (a short or overlong body, a body dropped unfinished). Each scenario
 // answers with plain data; `drop` plays the guest dropping a resource.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Channel, httpImports } from '../../src/wasi/index.js';
+import { Channel, wasiImports } from '../../src/wasi/index.js';
 
 const channel = new Channel(workerData.port, workerData.signal);
-const wasi = httpImports(channel, { allowedAuthorities: workerData.allowedAuthorities });
+const wasi = wasiImports(channel, { allowedAuthorities: workerData.allowedAuthorities });
 const types = wasi['wasi:http/types'];
 const clock = wasi['wasi:clocks/monotonic-clock'];
 const { poll } = wasi['wasi:io/poll'];
@@ -128,6 +128,33 @@ const scenarios = {
       return { denied: e };
     }
     return { denied: null };
+  },
+  // The guest's way of writing a large body: from one buffer it refills after
+  // every write (its linear memory), in writes as large as check-write grants.
+  'reused-buffer-body'(url) {
+    const total = 5 * (1 << 20) + 12345;
+    const { future, body, stream } = send(url, { method: 'post', headers: [['content-length', String(total)]] });
+    const memory = new Uint8Array(1 << 20);
+    let sent = 0;
+    while (sent < total) {
+      const grant = Number(stream.checkWrite());
+      if (grant === 0) {
+        stream.subscribe().block();
+        continue;
+      }
+      const n = Math.min(grant, memory.length, total - sent);
+      for (let i = 0; i < n; i += 1) memory[i] = (sent + i) % 251; // the byte at offset k is k % 251
+      stream.write(memory.subarray(0, n));
+      memory.fill(0xff, 0, n); // reused at once: what was written must not change
+      sent += n;
+    }
+    stream.flush();
+    stream.subscribe().block();
+    drop(stream);
+    types.OutgoingBody.finish(body);
+    const { status } = answer(future);
+    drop(future);
+    return { status, sent };
   },
   'clock'() {
     const t0 = clock.now();
