@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { patchGenerated } from './patch-generated.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const wasm = process.env.TRANSCRIPT_SNAPSHOT_WASM
@@ -21,4 +22,7 @@ execFileSync(process.execPath, [
   fileURLToPath(new URL('jco.js', import.meta.resolve('@bytecodealliance/jco'))),
   'transpile', wasm, '-o', 'generated', '--instantiation', 'async', '--quiet',
 ], { cwd: root, stdio: 'inherit' });
+for (const what of patchGenerated(fileURLToPath(new URL('../generated/transcript_snapshot.js', import.meta.url)))) {
+  console.log(`patched: ${what}`);
+}
 console.log(`transpiled ${wasm} -> generated/`);

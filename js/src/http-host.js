@@ -58,6 +58,7 @@ class Transfer {
   #timers = {};
   #betweenBytesMs;
   #unacked = 0; // request bytes on the socket, not yet reported to the worker
+  #written = []; // and the buffers they came in, to go back with the report
   #outstanding = 0; // response bytes posted to the worker, not yet consumed by the guest
   #paused = false;
 
@@ -109,11 +110,14 @@ class Transfer {
       if (err) return this.#fail(errorCode(err));
       if (this.#unacked === 0) setImmediate(() => this.#ack());
       this.#unacked += bytes.byteLength;
+      this.#written.push(chunk.buffer); // on the socket: the worker may reuse it
     });
   }
 
   #ack() {
-    if (!this.#over) this.#post({ id: this.#id, type: 'ack', n: this.#unacked });
+    const buffers = this.#written;
+    this.#written = [];
+    if (!this.#over) this.#post({ id: this.#id, type: 'ack', n: this.#unacked, buffers }, buffers);
     this.#unacked = 0;
   }
 

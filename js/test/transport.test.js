@@ -60,6 +60,25 @@ describe('wasi:http transport', () => {
   before(() => { g = guest(); });
   after(() => g.close());
 
+  it('sends a large body exactly, though the guest reuses its buffer after every write', async () => {
+    let received = null;
+    const server = http.createServer((req, res) => {
+      const parts = [];
+      req.on('data', (c) => parts.push(c));
+      req.on('end', () => { received = Buffer.concat(parts); res.end('ok'); });
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { status, sent } = await g.run('reused-buffer-body', `http://127.0.0.1:${server.address().port}/x`);
+      assert.equal(status, 200);
+      assert.equal(received.length, sent);
+      const wrong = received.findIndex((b, k) => b !== k % 251);
+      assert.equal(wrong, -1, `byte ${wrong} differs from what the guest wrote`);
+    } finally {
+      server.close();
+    }
+  });
+
   it('fails finish on a body shorter than declared, and the server never gets it whole', async () => {
     const server = await recordingServer();
     try {

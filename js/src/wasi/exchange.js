@@ -22,6 +22,20 @@ const SEND_WINDOW = 1 << 20;
 const MIN_GRANT = 64 << 10;
 /** The guest's consumption of the response is reported in steps this big. */
 const REPORT_EVERY = 1 << 20;
+/**
+ * Request-body bytes travel to the host in buffers of this size, which come
+ * back with its `ack`s once on the socket: a long upload reuses a few
+ * buffers (see http-host.js for the same on the response side).
+ */
+const SEND_BUFFER = 256 << 10;
+const SEND_POOL_MAX = (SEND_WINDOW / SEND_BUFFER) * 2;
+const sendPool = []; // shared by every exchange of this worker
+
+function recycleSent(buffers) {
+  for (const b of buffers ?? []) {
+    if (b.byteLength === SEND_BUFFER && sendPool.length < SEND_POOL_MAX) sendPool.push(b);
+  }
+}
 
 export class Exchange {
   #channel;
@@ -113,7 +127,7 @@ export class Exchange {
       case 'response': this.#response = { status: m.status, headers: m.headers }; break;
       case 'data': this.#chunks.push(m.chunk); this.#buffered += m.chunk.byteLength; break;
       case 'end': this.#ended = true; break;
-      case 'ack': this.#acked += m.n; break;
+      case 'ack': this.#acked += m.n; recycleSent(m.buffers); break;
       case 'fail':
         if (m.part === 'request') this.#sendFailure ??= m.code;
         else this.#failure ??= m.code;
@@ -160,10 +174,14 @@ export class Exchange {
       throw this.#failed({ tag: 'HTTP-request-body-size', val: BigInt(total) });
     }
     this.#written = total;
-    if (bytes.byteLength === 0) return;
-    // jco hands over a fresh copy of guest memory: move it, do not copy it again.
-    const chunk = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    this.#post({ op: 'body', chunk }, [chunk.buffer]);
+    // `bytes` is a view of guest memory (js/scripts/patch-generated.mjs), valid
+    // only during this call: copy it now, into buffers the host gives back.
+    for (let at = 0; at < bytes.byteLength; at += SEND_BUFFER) {
+      const part = bytes.subarray(at, at + SEND_BUFFER);
+      const chunk = new Uint8Array(sendPool.pop() ?? new ArrayBuffer(SEND_BUFFER), 0, part.byteLength);
+      chunk.set(part);
+      this.#post({ op: 'body', chunk }, [chunk.buffer]);
+    }
   }
 
   flush() {
