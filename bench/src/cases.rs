@@ -180,6 +180,11 @@ pub fn command(case: Case, run: &Run<'_>, paths: &Paths) -> Command {
                 .arg(run.dir)
                 .arg(&size)
                 .env("PYTHONPATH", paths.root.join("python/src"))
+                // Bytecode cached as an installed package has it (pip compiles
+                // at install), in the scratch dir rather than the source tree,
+                // even where the environment sets PYTHONDONTWRITEBYTECODE.
+                .env_remove("PYTHONDONTWRITEBYTECODE")
+                .env("PYTHONPYCACHEPREFIX", paths.work.join("cache/pyc"))
                 .env("TRANSCRIPT_SNAPSHOT_WASM", &paths.wasm)
                 .env("TRANSCRIPT_SNAPSHOT_CACHE_DIR", paths.work.join("cache/py"));
             c
