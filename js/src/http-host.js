@@ -13,30 +13,21 @@
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
+import { BufferPool } from './buffer-pool.js';
 import { errorCode } from './error-codes.js';
 
 /** Response bytes the worker may hold unread before the socket is paused. */
 const RECEIVE_WINDOW = 8 << 20;
 
 /**
- * Response bytes travel to the worker in buffers of this size, filled from
- * the socket's (64 KiB) chunks, that the worker hands back once the guest has
- * read them (with `consumed`): a long download reuses a few buffers instead
- * of leaving a trail of garbage that V8 collects only after tens of MiB (the
- * process's RSS would grow with the snapshot), and the guest's 256 KiB reads
- * take one message each, not four, and no copy in the worker.
+ * Response bytes travel to the worker in pooled buffers of this size, filled
+ * from the socket's (64 KiB) chunks, which the worker hands back once the
+ * guest has read them (with `consumed`): the guest's 256 KiB reads take one
+ * message each, not four, and no copy in the worker.
  */
 const POOL_BUFFER = 256 << 10;
 /** Buffers kept for reuse: the receive window's worth, shared by every transfer. */
-const POOL_MAX = (RECEIVE_WINDOW / POOL_BUFFER) * 2;
-const pool = [];
-
-/** Buffers the worker is done with. */
-function recycle(buffers) {
-  for (const b of buffers ?? []) {
-    if (b.byteLength === POOL_BUFFER && pool.length < POOL_MAX) pool.push(b);
-  }
-}
+const pool = new BufferPool(POOL_BUFFER, (RECEIVE_WINDOW / POOL_BUFFER) * 2);
 
 /** One request and its response. `post(message, transfer)` reaches the worker. */
 class Transfer {
@@ -168,7 +159,7 @@ class Transfer {
   #data(chunk) {
     if (this.#over) return;
     for (let at = 0; at < chunk.byteLength;) {
-      this.#filling ??= new Uint8Array(pool.pop() ?? new ArrayBuffer(POOL_BUFFER));
+      this.#filling ??= new Uint8Array(pool.take());
       const n = Math.min(chunk.byteLength - at, POOL_BUFFER - this.#filled);
       this.#filling.set(chunk.subarray(at, at + n), this.#filled);
       this.#filled += n;
@@ -287,7 +278,7 @@ export function serveHttp(port, signal) {
     if (m.op === 'body') t?.write(m.chunk);
     else if (m.op === 'finish') t?.end();
     else if (m.op === 'consumed') {
-      recycle(m.buffers);
+      pool.give(m.buffers);
       t?.consumed(m.n);
     }
     else if (m.op === 'abort') t?.abort();

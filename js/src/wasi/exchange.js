@@ -13,6 +13,7 @@
 // guest may have SEND_WINDOW request bytes not yet written to the socket
 // (`ack` returns them), and the host pauses the response once the guest is
 // far enough behind (`consumed` tells it how far it got).
+import { BufferPool } from '../buffer-pool.js';
 import { closed } from './streams.js';
 
 /** Request-body bytes that may be in flight between the guest and the socket. */
@@ -23,19 +24,11 @@ const MIN_GRANT = 64 << 10;
 /** The guest's consumption of the response is reported in steps this big. */
 const REPORT_EVERY = 1 << 20;
 /**
- * Request-body bytes travel to the host in buffers of this size, which come
- * back with its `ack`s once on the socket: a long upload reuses a few
- * buffers (see http-host.js for the same on the response side).
+ * Request-body bytes travel to the host in pooled buffers of this size,
+ * which come back with its `ack`s once on the socket.
  */
 const SEND_BUFFER = 256 << 10;
-const SEND_POOL_MAX = (SEND_WINDOW / SEND_BUFFER) * 2;
-const sendPool = []; // shared by every exchange of this worker
-
-function recycleSent(buffers) {
-  for (const b of buffers ?? []) {
-    if (b.byteLength === SEND_BUFFER && sendPool.length < SEND_POOL_MAX) sendPool.push(b);
-  }
-}
+const sendPool = new BufferPool(SEND_BUFFER, (SEND_WINDOW / SEND_BUFFER) * 2); // every exchange of this worker
 
 export class Exchange {
   #channel;
@@ -127,7 +120,7 @@ export class Exchange {
       case 'response': this.#response = { status: m.status, headers: m.headers }; break;
       case 'data': this.#chunks.push(m.chunk); this.#buffered += m.chunk.byteLength; break;
       case 'end': this.#ended = true; break;
-      case 'ack': this.#acked += m.n; recycleSent(m.buffers); break;
+      case 'ack': this.#acked += m.n; sendPool.give(m.buffers); break;
       case 'fail':
         if (m.part === 'request') this.#sendFailure ??= m.code;
         else this.#failure ??= m.code;
@@ -178,7 +171,7 @@ export class Exchange {
     // only during this call: copy it now, into buffers the host gives back.
     for (let at = 0; at < bytes.byteLength; at += SEND_BUFFER) {
       const part = bytes.subarray(at, at + SEND_BUFFER);
-      const chunk = new Uint8Array(sendPool.pop() ?? new ArrayBuffer(SEND_BUFFER), 0, part.byteLength);
+      const chunk = new Uint8Array(sendPool.take(), 0, part.byteLength);
       chunk.set(part);
       this.#post({ op: 'body', chunk }, [chunk.buffer]);
     }
