@@ -3,9 +3,9 @@
 // worker over a MessagePort (the worker's end is wasi/channel.js; the
 // protocol is described in wasi/exchange.js).
 //
-// Why this thread and not one of our own: the work per message is a
-// postMessage (bytes are transferred, not copied), so it costs the caller's
-// event loop little, and the sockets then live where the client's lifetime is
+// Why this thread and not one of our own: the work per message is a copy
+// into a pooled buffer and a postMessage (buffers are transferred, not
+// cloned), so it costs the caller's event loop little, and the sockets then live where the client's lifetime is
 // managed: close() destroys them directly, and an idle client holds no
 // thread, port or socket that could keep the process alive. The price is
 // that a caller who blocks its own event loop stalls its transfers; the

@@ -3,8 +3,10 @@
 // happens. Everything the guest asks is answered from this state; the only
 // traffic is one-way messages:
 //
-//   worker → host: request, body (bytes, transferred), finish, abort, consumed
-//   host → worker: response, data (bytes, transferred), end, fail, ack
+//   worker → host: request, body (bytes, transferred), finish, abort,
+//                  consumed (with the emptied response buffers, for reuse)
+//   host → worker: response, data (bytes, transferred), end, fail,
+//                  ack (with the sent request buffers, for reuse)
 //
 // A `fail` ends the whole exchange, or with `part: 'request'` only the
 // request body (the response was already complete).
