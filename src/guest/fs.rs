@@ -8,7 +8,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use wasi::filesystem::preopens;
 use wasi::filesystem::types::{
-    Descriptor, DescriptorFlags, DescriptorType, ErrorCode, OpenFlags, PathFlags,
+    Advice, Descriptor, DescriptorFlags, DescriptorType, ErrorCode, OpenFlags, PathFlags,
 };
 
 /// Bytes read from a file per call: as large as guest memory allows, since
@@ -133,6 +133,18 @@ pub fn write_all_at(file: &Descriptor, mut data: &[u8], mut offset: u64) -> Resu
         offset += n as u64;
     }
     Ok(())
+}
+
+/// Bytes written between two [`start_writeback`] calls during a hydrate.
+pub const WRITEBACK_EVERY: u64 = 4 << 20;
+
+/// Asks the host's kernel to start writing `len` bytes at `offset` to disk
+/// now, so the final sync waits for less. On Linux `dont-need` on dirty pages
+/// starts asynchronous writeback (as `sync_file_range` would) and leaves them
+/// cached; elsewhere it is a hint that may do nothing. Errors are ignored: it
+/// only moves work earlier, the sync still guarantees durability.
+pub fn start_writeback(file: &Descriptor, offset: u64, len: u64) {
+    let _ = file.advise(offset, len, Advice::DontNeed);
 }
 
 /// Syncs a file's data and metadata; a host without sync support is tolerated.

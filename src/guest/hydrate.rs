@@ -93,10 +93,17 @@ fn attempt(
 
     file.create_parents()?;
     let temp = file.create_temp()?;
+    let mut unflushed_from = 0;
     while let Some(chunk) = body.next().map_err(|e| counter.explain(e))? {
         let offset = counter.received();
         counter.add(chunk.len())?;
         fs::write_all_at(&temp, &chunk, offset)?;
+        // The disk works while the network does, instead of all at the sync.
+        let end = counter.received();
+        if end - unflushed_from >= fs::WRITEBACK_EVERY {
+            fs::start_writeback(&temp, unflushed_from, end - unflushed_from);
+            unflushed_from = end;
+        }
     }
     let bytes = counter.finish()?;
     drop(body);
