@@ -139,10 +139,11 @@ pub fn write_all_at(file: &Descriptor, mut data: &[u8], mut offset: u64) -> Resu
 pub const WRITEBACK_EVERY: u64 = 4 << 20;
 
 /// Asks the host's kernel to start writing `len` bytes at `offset` to disk
-/// now, so the final sync waits for less. On Linux `dont-need` on dirty pages
-/// starts asynchronous writeback (as `sync_file_range` would) and leaves them
-/// cached; elsewhere it is a hint that may do nothing. Errors are ignored: it
-/// only moves work earlier, the sync still guarantees durability.
+/// now, so the final sync waits for less. On Linux `dont-need` starts
+/// asynchronous write-back of dirty pages (as `sync_file_range` would) and
+/// keeps them cached; only pages already clean, which a just-written range
+/// rarely has, leave the cache. Elsewhere it may do nothing. Errors are
+/// ignored: it only moves work earlier, the sync still makes it durable.
 pub fn start_writeback(file: &Descriptor, offset: u64, len: u64) {
     let _ = file.advise(offset, len, Advice::DontNeed);
 }
