@@ -13,6 +13,7 @@
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
+import { BackgroundSync } from './background-sync.js';
 import { BufferPool } from './buffer-pool.js';
 import { errorCode } from './error-codes.js';
 
@@ -248,9 +249,9 @@ class Transfer {
 }
 
 /**
- * Serves the worker at the other end of `port`; `signal` is the
- * SharedArrayBuffer it waits on. Returns `{ close }`, which destroys every
- * connection still open.
+ * Serves the worker at the other end of `port` (its HTTP exchanges, and the
+ * early write-back of its files); `signal` is the SharedArrayBuffer it waits
+ * on. Returns `{ close }`, which destroys every connection still open.
  */
 export function serveHttp(port, signal) {
   const wake = new Int32Array(signal);
@@ -261,7 +262,11 @@ export function serveHttp(port, signal) {
     Atomics.notify(wake, 0);
   };
   const abortAll = () => { for (const t of [...transfers.values()]) t.abort(); };
+  const sync = new BackgroundSync();
   port.on('message', (m) => {
+    // The worker's files, not HTTP: see background-sync.js.
+    if (m.op === 'write-back') return sync.request(m.fd);
+    if (m.op === 'write-back-settle') return sync.settle(m.fd, () => post({ id: m.id, type: 'settled' }));
     if (m.op === 'request') {
       let t;
       try {

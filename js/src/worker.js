@@ -24,7 +24,7 @@ const channel = new Channel(httpPort, signal);
 // importing one would fail to instantiate, loudly, instead of gaining access.
 async function instantiateComponent() {
   const imports = {
-    ...filesystemImports(preopens),
+    ...filesystemImports(preopens, { writeBack: channel }),
     ...wasiImports(channel, { allowedAuthorities }),
   };
   const root = await instantiate((name) => modules[name], imports);

@@ -2,7 +2,7 @@
 // way jco's bindings call it. The component itself refuses absolute paths and
 // `..` before they reach the host, so the sandbox's own refusals are checked here.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { fstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -137,5 +137,59 @@ describe('wasi:filesystem operations', () => {
     assert.equal(code(() => dir.readViaStream(0n)), 'unsupported');
     dir.sync(); // a preopen syncs too
     assert.equal(dir.stat().type, 'directory');
+  });
+});
+
+describe('wasi:filesystem advise', () => {
+  // Records what the worker's Channel would be asked; `settleWriteBack` checks
+  // the fd is still open (a settle after the close could meet a reused fd).
+  function recorder() {
+    const log = [];
+    return {
+      log,
+      writeBack: (fd) => log.push(['write-back', fd]),
+      settleWriteBack: (fd) => log.push(['settle', fd, fstatSync(fd).isFile()]),
+    };
+  }
+
+  it('starts write-back on `dont-need` for a file being written, and settles it before the close', () => {
+    const rec = recorder();
+    const [[ws2]] = filesystemImports({ '/workspace': ws }, { writeBack: rec })['wasi:filesystem/preopens'].getDirectories();
+    const tmp = ws2.openAt(NOFOLLOW, 'advised.tmp', CREATE, WRITE);
+    tmp.write(new Uint8Array(8192).fill(120), 0n);
+    tmp.advise(0n, 4096n, 'dont-need');
+    tmp.advise(4096n, 4096n, 'dont-need');
+    tmp.advise(0n, 8192n, 'sequential'); // other hints are accepted and do nothing
+    assert.equal(rec.log.length, 2);
+    const fd = rec.log[0][1];
+    assert.deepEqual(rec.log, [['write-back', fd], ['write-back', fd]]);
+    tmp.sync();
+    drop(tmp);
+    assert.deepEqual(rec.log.at(-1), ['settle', fd, true]);
+    assert.equal(readFileSync(path.join(ws, 'advised.tmp'), 'utf8'), 'x'.repeat(8192));
+    rmSync(path.join(ws, 'advised.tmp'));
+  });
+
+  it('asks nothing for a file opened to read, a file never advised, or without a channel', () => {
+    const rec = recorder();
+    const [[ws2]] = filesystemImports({ '/workspace': ws }, { writeBack: rec })['wasi:filesystem/preopens'].getDirectories();
+    const r = ws2.openAt(FOLLOW, 'sub/file', NONE, READ);
+    r.advise(0n, 7n, 'dont-need');
+    drop(r);
+    const w = ws2.openAt(NOFOLLOW, 'plain.tmp', CREATE, WRITE);
+    w.write(new Uint8Array(1), 0n);
+    drop(w);
+    assert.deepEqual(rec.log, []);
+    const bare = dir.openAt(NOFOLLOW, 'plain.tmp', CREATE, WRITE); // the suite's preopen: no channel
+    bare.advise(0n, 1n, 'dont-need');
+    drop(bare);
+    rmSync(path.join(ws, 'plain.tmp'));
+  });
+
+  it('refuses advice on a preopen or a dropped descriptor', () => {
+    assert.equal(code(() => dir.advise(0n, 0n, 'dont-need')), 'bad-descriptor');
+    const f = dir.openAt(FOLLOW, 'sub/file', NONE, READ);
+    drop(f);
+    assert.equal(code(() => f.advise(0n, 0n, 'dont-need')), 'bad-descriptor');
   });
 });

@@ -37,6 +37,23 @@ export class Channel {
     this.#port.postMessage(message, transfer);
   }
 
+  /**
+   * Asks the other thread to start writing the new bytes of the file at `fd`
+   * to disk now (see ../background-sync.js). Fire and forget.
+   */
+  writeBack(fd) {
+    this.send({ op: 'write-back', fd });
+  }
+
+  /** Blocks until the other thread has no sync of `fd` in flight: call it before closing `fd`. */
+  settleWriteBack(fd) {
+    let settled = false;
+    const id = this.open(() => { settled = true; });
+    this.send({ op: 'write-back-settle', id, fd });
+    this.waitFor(() => settled);
+    this.close(id);
+  }
+
   /** Delivers every message that has arrived, without waiting. */
   pump() {
     for (let got = receiveMessageOnPort(this.#port); got; got = receiveMessageOnPort(this.#port)) {

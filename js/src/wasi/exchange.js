@@ -8,6 +8,10 @@
 //   host → worker: response, data (bytes, transferred), end, fail,
 //                  ack (with the sent request buffers, for reuse)
 //
+// (The same port also carries the files' early write-back, which is not an
+// exchange: write-back and write-back-settle, answered by settled; see
+// channel.js and ../background-sync.js.)
+//
 // A `fail` ends the whole exchange, or with `part: 'request'` only the
 // request body (the response was already complete).
 //

@@ -7,9 +7,10 @@
 // blocking here is fine: the component is synchronous and the worker is its own.
 //
 // Only what the component calls really works (see src/guest/fs.rs): open-at,
-// stat, read, write, sync, create-directory-at, unlink-file-at, rename-at and
-// drop. Everything else throws 'unsupported'. The component never reads or
-// writes through streams, so this module hands out no stream or pollable.
+// stat, read, write, sync, advise, create-directory-at, unlink-file-at,
+// rename-at and drop. Everything else throws 'unsupported'. The component
+// never reads or writes through streams, so this module hands out no stream
+// or pollable.
 //
 // Sandbox (the same guarantees the shim gave): a path is relative to its
 // descriptor; an absolute path, or a `..` that climbs above the descriptor, is
@@ -66,6 +67,8 @@ function wasi(fn) {
 const inside = (root, p) => p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
 
 // Closes the fd of a descriptor the guest never dropped (e.g. after a trap).
+// It cannot wait for a write-back still in flight; the worst that can do is
+// sync whatever file reuses the number, which is harmless.
 const finalizer = new FinalizationRegistry((fd) => { try { fs.closeSync(fd); } catch { /* gone */ } });
 
 function fileType(st) {
@@ -107,9 +110,12 @@ export class Descriptor {
   #preopen = false;
   #flags;
   #type;
+  #writeBack; // { writeBack(fd), settleWriteBack(fd) } or null (see advise)
+  #wroteBack = false; // a write-back was asked for: settle it before closing
 
-  static _preopen(hostDir) {
+  static _preopen(hostDir, writeBack) {
     const d = new Descriptor();
+    d.#writeBack = writeBack;
     d.#root = hostDir;
     d.#dir = hostDir;
     d.#preopen = true;
@@ -123,7 +129,11 @@ export class Descriptor {
     finalizer.unregister(this);
     const fd = this.#fd;
     this.#fd = null;
-    try { fs.closeSync(fd); } catch { /* already closed */ }
+    try {
+      if (this.#wroteBack) this.#writeBack.settleWriteBack(fd);
+    } finally {
+      try { fs.closeSync(fd); } catch { /* already closed */ }
+    }
   }
 
   #open() {
@@ -183,6 +193,7 @@ export class Descriptor {
     }
     const d = new Descriptor();
     d.#root = this.#root;
+    d.#writeBack = this.#writeBack;
     d.#fd = fd;
     d.#flags = { ...flags };
     d.#type = type;
@@ -227,6 +238,17 @@ export class Descriptor {
     wasi(() => fs.fdatasyncSync(fd));
   }
 
+  // A hint. `dont-need` on a file being written starts its write-back now
+  // (what posix_fadvise does on Linux under wasmtime): the component gives it
+  // every few MiB of a hydrate so the final sync has less left to do.
+  advise(offset, length, advice) {
+    const fd = this.#open();
+    if (advice === 'dont-need' && this.#flags.write && this.#writeBack) {
+      this.#writeBack.writeBack(fd);
+      this.#wroteBack = true;
+    }
+  }
+
   createDirectoryAt(subpath) {
     const { host } = this.#resolve(subpath);
     wasi(() => fs.mkdirSync(host));
@@ -253,7 +275,6 @@ export class Descriptor {
   readViaStream() { unsupported(); }
   writeViaStream() { unsupported(); }
   appendViaStream() { unsupported(); }
-  advise() { unsupported(); }
   setSize() { unsupported(); }
   setTimes() { unsupported(); }
   readDirectory() { unsupported(); }
@@ -276,10 +297,11 @@ export class DirectoryEntryStream {
 
 /**
  * Import-object entries for one instance: `preopens` maps guest paths to host
- * directories (absolute, as SnapshotClient.open checked them).
+ * directories (absolute, as SnapshotClient.open checked them); `writeBack`
+ * (the worker's Channel) performs `advise dont-need`, which is a no-op without it.
  */
-export function filesystemImports(preopens) {
-  const entries = Object.entries(preopens).map(([guest, host]) => [createPreopen(host), guest]);
+export function filesystemImports(preopens, { writeBack = null } = {}) {
+  const entries = Object.entries(preopens).map(([guest, host]) => [createPreopen(host, writeBack), guest]);
   return {
     'wasi:filesystem/preopens': { getDirectories: () => [...entries] },
     'wasi:filesystem/types': {
