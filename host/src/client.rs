@@ -34,6 +34,7 @@ impl SnapshotHost {
         let mut linker = Linker::<State>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        crate::write_back::add_to_linker(&mut linker)?;
         let pre = SnapshotClientPre::new(linker.instantiate_pre(&component)?)?;
         Ok(Self {
             engine,
@@ -65,6 +66,7 @@ impl SnapshotHost {
                 cap: sandbox.memory_cap,
                 peak: 0,
             },
+            write_back: Default::default(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.memory);

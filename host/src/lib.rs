@@ -10,6 +10,7 @@ mod client;
 mod display;
 pub mod json;
 mod state;
+mod write_back;
 
 pub use client::{Call, SnapshotHost};
 pub use display::{Describe, DescribeFailure};

@@ -134,6 +134,7 @@ pub(crate) struct State {
     pub table: ResourceTable,
     pub filter: AuthorityFilter,
     pub memory: MemoryLimiter,
+    pub write_back: crate::write_back::WriteBack,
 }
 
 impl WasiView for State {
