@@ -4,9 +4,12 @@ use crate::cases::Paths;
 use crate::child;
 use crate::orchestrate::Results;
 use crate::report;
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn first_line(cmd: &mut Command) -> String {
     cmd.output()
@@ -84,6 +87,13 @@ pub fn describe(paths: &Paths, component_bytes: u64) -> Vec<(String, String)> {
         _ => "not built".into(),
     };
     add("js/generated (jco)", fresh);
+    add(
+        "disk: 64 MiB written and fdatasync'd in the scratch dir, no network (median of 3; the floor of a durable 64 MiB hydrate)",
+        durable_write_ms(&paths.work).map_or_else(
+            |e| format!("not measured: {e}"),
+            |ms| format!("{ms:.0} ms ({:.0} MB/s)", 67.108864 / ms * 1e3),
+        ),
+    );
     let floor = child::run(&mut Command::new("true"), Duration::from_secs(10))
         .map_or("?".into(), |e| {
             format!("{:.1} MiB", e.max_rss_kib as f64 / 1024.0)
@@ -93,6 +103,28 @@ pub fn describe(paths: &Paths, component_bytes: u64) -> Vec<(String, String)> {
         floor,
     );
     facts
+}
+
+/// How long this disk takes to make 64 MiB durable: no hydrate that syncs
+/// (the component's promise) can beat it, whatever the network does.
+fn durable_write_ms(work: &Path) -> std::io::Result<f64> {
+    std::fs::create_dir_all(work)?;
+    let path = work.join("disk-probe");
+    let chunk = vec![b'x'; 1 << 20];
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        let mut file = File::create(&path)?;
+        for _ in 0..64 {
+            file.write_all(&chunk)?;
+        }
+        file.sync_data()?;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+        drop(file);
+        std::fs::remove_file(&path)?;
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[1])
 }
 
 pub fn document(
