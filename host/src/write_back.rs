@@ -52,7 +52,7 @@ impl WriteBack {
     }
 
     /// Starts a sync of `file` unless one is running, in which case one more
-    /// runs after it. Needs a tokio runtime (every call runs on one).
+    /// runs after it.
     pub(crate) fn request(&mut self, file: &Arc<File>) {
         let state = match self.files.iter().find(|(f, _)| Arc::ptr_eq(f, file)) {
             Some((_, state)) => Arc::clone(state),
@@ -72,15 +72,19 @@ impl WriteBack {
         }
         let (file, sync) = (Arc::clone(file), self.sync);
         // Errors are dropped: this only moves work earlier, and the guest's
-        // own sync reports any failure that matters.
-        tokio::task::spawn_blocking(move || loop {
-            let _ = sync(&file);
-            let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-            if !s.again {
-                s.running = false;
-                return;
-            }
-            s.again = false;
+        // own sync reports any failure that matters. The ambient runtime is
+        // wasmtime-wasi's fallback when the caller polls us outside tokio
+        // (where a bare spawn_blocking would panic); the task is detached.
+        wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| {
+            tokio::task::spawn_blocking(move || loop {
+                let _ = sync(&file);
+                let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+                if !s.again {
+                    s.running = false;
+                    return;
+                }
+                s.again = false;
+            })
         });
     }
 }
@@ -175,6 +179,25 @@ mod tests {
             .func_wrap("[method]descriptor.advise", |_, (): ()| Ok(()));
         assert!(again.is_err(), "{TYPES} is not wasmtime-wasi's interface");
         add_to_linker(&mut linker).unwrap();
+    }
+
+    static PLAIN_SYNCS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    fn counting_sync(_: &File) -> io::Result<()> {
+        PLAIN_SYNCS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    #[test]
+    fn runs_when_polled_outside_a_tokio_runtime() {
+        let file = Arc::new(tempfile::tempfile().unwrap());
+        let mut wb = WriteBack::with_sync(counting_sync);
+        wb.request(&file); // would panic on a bare tokio::task::spawn_blocking
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while PLAIN_SYNCS.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            assert!(Instant::now() < deadline, "the sync never ran");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     #[tokio::test(flavor = "multi_thread")]
