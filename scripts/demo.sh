@@ -9,4 +9,4 @@ source scripts/lib.sh
 ensure_wasm_target
 step "build the component" cargo build --target wasm32-wasip2 --release
 step "build the CLI" cargo build -p transcript-snapshot-cli
-step "demo" ./target/debug/transcript-snapshot demo "$@"
+step "demo" "${CARGO_TARGET_DIR:-target}/debug/transcript-snapshot" demo "$@"

@@ -79,8 +79,10 @@ fn build_component() -> Result<PathBuf, String> {
     if !status.success() {
         return Err("building the component failed".into());
     }
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    // A relative CARGO_TARGET_DIR is taken from the workspace root, as cargo
+    // does when run there.
+    let dir = std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty());
+    let target = root().join(dir.as_deref().unwrap_or("target".as_ref()));
     Ok(target.join("wasm32-wasip2/release/transcript_snapshot.wasm"))
 }
 

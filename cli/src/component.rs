@@ -4,11 +4,17 @@
 use std::path::{Path, PathBuf};
 use transcript_snapshot_host::SnapshotHost;
 
-/// The workspace's release build, where `cargo build --target wasm32-wasip2 --release` puts it.
-const BUILT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../target/wasm32-wasip2/release/transcript_snapshot.wasm"
-);
+/// The workspace's release build, where `cargo build --target wasm32-wasip2
+/// --release` puts it: under the target dir this CLI was built with.
+fn built() -> PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = option_env!("CARGO_TARGET_DIR")
+        .filter(|d| !d.is_empty())
+        .unwrap_or("target");
+    workspace
+        .join(target)
+        .join("wasm32-wasip2/release/transcript_snapshot.wasm")
+}
 
 fn default_cache_dir() -> Option<PathBuf> {
     std::env::var_os("XDG_CACHE_HOME")
@@ -18,7 +24,8 @@ fn default_cache_dir() -> Option<PathBuf> {
 }
 
 pub fn load(component: Option<&Path>, cache_dir: Option<&Path>) -> Result<SnapshotHost, String> {
-    let wasm = component.unwrap_or(Path::new(BUILT));
+    let built = built();
+    let wasm = component.unwrap_or(&built);
     if !wasm.exists() {
         return Err(format!(
             "component not found at {}; build it with `cargo build --target wasm32-wasip2 --release` or pass --component",

@@ -14,10 +14,11 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// `$CARGO_TARGET_DIR` (a relative one from the workspace root, where the
+/// scripts run cargo) or the workspace's `target/`.
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
+    let dir = std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty());
+    workspace_root().join(dir.as_deref().unwrap_or("target".as_ref()))
 }
 
 /// `cargo build --target wasm32-wasip2 --release`, once, then the component's path.

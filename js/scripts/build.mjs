@@ -1,14 +1,16 @@
 // Transpiles the component into ./generated (gitignored) with jco. The wasm path
-// defaults to the release build in the workspace's target dir; set
-// TRANSCRIPT_SNAPSHOT_WASM to use another one.
+// defaults to the release build in the workspace's target dir (honouring
+// CARGO_TARGET_DIR); set TRANSCRIPT_SNAPSHOT_WASM to use another one.
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { patchGenerated } from './patch-generated.mjs';
+import { targetDir } from './target-dir.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const wasm = process.env.TRANSCRIPT_SNAPSHOT_WASM
-  ?? fileURLToPath(new URL('../target/wasm32-wasip2/release/transcript_snapshot.wasm', new URL('..', import.meta.url)));
+  ?? path.join(targetDir, 'wasm32-wasip2/release/transcript_snapshot.wasm');
 if (!existsSync(wasm)) {
   console.error(`component not found: ${wasm}\nbuild it with \`cargo build --target wasm32-wasip2 --release\` (repo root) or set TRANSCRIPT_SNAPSHOT_WASM`);
   process.exit(1);

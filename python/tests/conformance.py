@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, List
 
 import transcript_snapshot as ts
+from transcript_snapshot.client import repo_target_dir
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("CONFORMANCE_BIN", REPO / "target/debug/conformance"))
+BIN = Path(os.environ.get("CONFORMANCE_BIN", repo_target_dir() / "debug/conformance"))
 HOST = "wasmtime-py"
 
 

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SnapshotClient, SnapshotError } from '@lobu/transcript-snapshot';
+import { targetDir } from '../../scripts/target-dir.mjs';
 
-export const CONFORMANCE = process.env.CONFORMANCE_BIN
-  ?? fileURLToPath(new URL('../../../target/debug/conformance', import.meta.url));
+export const CONFORMANCE = process.env.CONFORMANCE_BIN ?? path.join(targetDir, 'debug/conformance');
 
 /** Every case that applies to jco (`hosts` absent or listing `jco`). */
 export function jcoCases() {

@@ -5,11 +5,12 @@
 // `Processes` so one `after` hook stops them all, even when a step failed.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { targetDir } from '../../scripts/target-dir.mjs';
 
 const bin = (name) => {
-  const file = fileURLToPath(new URL(`../../../target/debug/${name}`, import.meta.url));
+  const file = path.join(targetDir, 'debug', name);
   if (!existsSync(file)) {
     throw new Error(`${file} not found: run \`cargo build -p host-tests -p snapshot-gateway --bins\` at the repo root`);
   }

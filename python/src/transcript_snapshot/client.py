@@ -56,6 +56,13 @@ class LoadInfo:
     seconds: float
 
 
+def repo_target_dir() -> Path:
+    """Where cargo puts this repository's builds: $CARGO_TARGET_DIR (a relative
+    one from the repo root, where the scripts run cargo), else its target/."""
+    repo = Path(__file__).resolve().parents[3]
+    return repo / (os.environ.get("CARGO_TARGET_DIR") or "target")
+
+
 def default_component_path() -> Path:
     """$TRANSCRIPT_SNAPSHOT_WASM, else a wasm bundled in the package, else the repo's build."""
     env = os.environ.get("TRANSCRIPT_SNAPSHOT_WASM")
@@ -64,8 +71,7 @@ def default_component_path() -> Path:
     bundled = Path(__file__).with_name("transcript_snapshot.wasm")
     if bundled.exists():
         return bundled
-    repo = Path(__file__).resolve().parents[3]
-    return repo / "target/wasm32-wasip2/release/transcript_snapshot.wasm"
+    return repo_target_dir() / "wasm32-wasip2/release/transcript_snapshot.wasm"
 
 
 def default_cache_dir() -> Path:
