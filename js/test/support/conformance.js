@@ -8,7 +8,6 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { SnapshotClient, SnapshotError } from '@lobu/transcript-snapshot';
 import { targetDir } from '../../scripts/target-dir.mjs';
 
