@@ -103,7 +103,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> 
                 let result = match state.table.get(&fd)? {
                     Descriptor::File(f) => {
                         if advice == Advice::DontNeed && f.open_mode.contains(OpenMode::WRITE) {
-                            state.write_back.request(&f.file.clone());
+                            state.write_back.request(&f.file);
                         }
                         Ok(())
                     }
