@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project, from a clean clone: the component's native
 # unit tests, the wasmtime harness and conformance suite, the gateway and the
-# CLI, the jco and wasmtime-py packages, lints on both targets.
+# CLI, the jco (on Node and Bun) and wasmtime-py packages, lints on both
+# targets, and the packaged artifacts installed outside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -21,7 +22,15 @@ step "the test programs" cargo test --workspace --no-run --quiet
 step "Node (jco): install" npm --prefix js ci --no-audit --no-fund
 step "Node (jco): transpile" npm --prefix js run build
 step "Node (jco): tests" npm --prefix js test
+step "Bun (jco): tests" npm --prefix js run test:bun
 [ -x python/.venv/bin/python ] || step "Python: virtual environment" python3 -m venv python/.venv
 step "Python (wasmtime-py): install" python/.venv/bin/pip install --quiet -r python/requirements.lock
 step "Python (wasmtime-py): tests" bash -c "cd python && .venv/bin/python -m pytest -q"
+
+# The artifacts users install, built by the packaging command (with the CLI
+# binary the test build made), then installed and used with the repository
+# out of sight.
+target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+step "package" env TRANSCRIPT_SNAPSHOT_CLI="$target/debug/transcript-snapshot" PACKAGE_DIST="$target/dist" bash scripts/package.sh
+step "installed artifacts: Node, Bun, Python, CLI" bash host-tests/install/run.sh "$target/dist"
 echo "all tests passed"
