@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any, List
 
 import transcript_snapshot as ts
-from transcript_snapshot.client import repo_target_dir
 
-BIN = Path(os.environ.get("CONFORMANCE_BIN", repo_target_dir() / "debug/conformance"))
+import canonical as cj
+from repo import target_dir
+
+BIN = Path(os.environ.get("CONFORMANCE_BIN", target_dir() / "debug/conformance"))
 HOST = "wasmtime-py"
 
 
@@ -60,20 +62,20 @@ def outcome(client: ts.SnapshotClient, call: dict, gateway: str, closed: str) ->
         try:
             got = client.hydrate(ts.Gateway(url, call["token"]), call["session-file"], options)
         except ts.SnapshotError as e:
-            return ts.hydrate_result_json(None, e)
-        return ts.hydrate_result_json(got, None)
+            return cj.hydrate_result_json(None, e)
+        return cj.hydrate_result_json(got, None)
     if op == "write":
         run = call.get("run")
         binding = ts.RunBinding(run["run-id"], run["token"]) if run is not None else None
         got = client.write(url, binding, call["session-file"], call["status"], options)
-        return ts.outcome_json(got)
+        return cj.outcome_json(got)
     if op == "clear":
-        return ts.outcome_json(client.clear(ts.Gateway(url, call["token"]), options))
+        return cj.outcome_json(client.clear(ts.Gateway(url, call["token"]), options))
     if op == "run-binding-from-payload":
         try:
-            return ts.run_binding_result_json(client.run_binding_from_payload(call["payload"]), None)
+            return cj.run_binding_result_json(client.run_binding_from_payload(call["payload"]), None)
         except ts.SnapshotError as e:
-            return ts.run_binding_result_json(None, e)
+            return cj.run_binding_result_json(None, e)
     raise ValueError(f"unknown op {op}")
 
 

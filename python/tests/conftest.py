@@ -12,14 +12,17 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import List, Optional
 
 import pytest
 
-PYDIR = Path(__file__).resolve().parents[1]
+from repo import PYDIR, built_component
+
 # Keep the compiled-component cache of test runs inside python/ (gitignored).
 os.environ.setdefault("TRANSCRIPT_SNAPSHOT_CACHE_DIR", str(PYDIR / ".cache"))
+# In-repo tests run the component cargo just built, not a copy bundled into
+# src/ for packaging (which may be stale); child processes inherit this too.
+os.environ.setdefault("TRANSCRIPT_SNAPSHOT_WASM", str(built_component()))
 
 
 @dataclass

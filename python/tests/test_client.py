@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import transcript_snapshot as ts
-from conftest import PYDIR
+from repo import PYDIR
 
 SESSION = "/workspace/.openclaw/session.jsonl"
 FAST = ts.Options(timeout_ms=5000, max_attempts=1)

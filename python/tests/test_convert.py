@@ -13,6 +13,8 @@ from wasmtime.component import Record, Variant
 import transcript_snapshot as ts
 from transcript_snapshot import _convert as conv
 
+import canonical as cj
+
 OPTS = conv.lower_options(ts.Options(timeout_ms=3000, max_attempts=1))
 
 
@@ -142,5 +144,5 @@ def test_lowered_options_use_kebab_case_and_none():
 ])
 def test_every_error_case(raw_error, error, canonical):
     assert conv.lift_error(raw_error) == error
-    assert ts.error_json(error) == canonical
+    assert cj.error_json(error) == canonical
     assert str(ts.SnapshotError(error, 0)).startswith(raw_error.tag)

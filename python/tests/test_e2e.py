@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 
 import transcript_snapshot as ts
-from transcript_snapshot.client import repo_target_dir
 
-GATEWAY_BIN = repo_target_dir() / "debug/snapshot-gateway"
-PG_CLUSTER_BIN = repo_target_dir() / "debug/pg-cluster"
+from repo import target_dir
+
+GATEWAY_BIN = target_dir() / "debug/snapshot-gateway"
+PG_CLUSTER_BIN = target_dir() / "debug/pg-cluster"
 SECRET = f"e2e-secret-{os.getpid()}"
 # The secret travels in the environment, never on a command line (`ps` shows those).
 ENV = dict(os.environ, SNAPSHOT_GATEWAY_SECRET=SECRET)

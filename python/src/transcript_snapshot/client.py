@@ -19,6 +19,7 @@ import wasmtime
 from wasmtime.component import Component, Linker
 
 from . import _convert as conv
+from . import _log
 from . import types as t
 
 INTERFACE = "lobu:transcript-snapshot/snapshot@0.1.0"
@@ -56,22 +57,36 @@ class LoadInfo:
     seconds: float
 
 
-def repo_target_dir() -> Path:
-    """Where cargo puts this repository's builds: $CARGO_TARGET_DIR (a relative
-    one from the repo root, where the scripts run cargo), else its target/."""
-    repo = Path(__file__).resolve().parents[3]
-    return repo / (os.environ.get("CARGO_TARGET_DIR") or "target")
+WASM_ENV = "TRANSCRIPT_SNAPSHOT_WASM"
+_BUNDLED = "transcript_snapshot.wasm"
 
 
 def default_component_path() -> Path:
-    """$TRANSCRIPT_SNAPSHOT_WASM, else a wasm bundled in the package, else the repo's build."""
-    env = os.environ.get("TRANSCRIPT_SNAPSHOT_WASM")
+    """$TRANSCRIPT_SNAPSHOT_WASM if set, else the component bundled in the package.
+
+    Raises `ComponentNotFoundError`, saying how to fix it, when the variable
+    names no file or (unset) the installation carries no component.
+    """
+    env = os.environ.get(WASM_ENV)
     if env:
-        return Path(env)
-    bundled = Path(__file__).with_name("transcript_snapshot.wasm")
-    if bundled.exists():
-        return bundled
-    return repo_target_dir() / "wasm32-wasip2/release/transcript_snapshot.wasm"
+        path = Path(env)
+        if not path.is_file():
+            raise t.ComponentNotFoundError(
+                f"${WASM_ENV} is {env!r}, which is not a file: point it at a "
+                "transcript_snapshot.wasm, or unset it to use the component bundled "
+                "in the package")
+        return path
+    # Imported here: only a client without the variable pays for it (~5 ms).
+    from importlib.resources import files
+
+    bundled = files(__package__) / _BUNDLED
+    if not bundled.is_file():
+        raise t.ComponentNotFoundError(
+            f"no component: ${WASM_ENV} is not set and this installation of "
+            f"transcript_snapshot has no bundled {_BUNDLED} (install the wheel, which "
+            f"carries it), so set ${WASM_ENV} to a transcript_snapshot.wasm or pass "
+            "component_path=")
+    return bundled  # a Path for any unpacked install; read_bytes() is all we need
 
 
 def default_cache_dir() -> Path:
@@ -153,11 +168,14 @@ class SnapshotClient:
                  preopens: Optional[Mapping[str, PathLike]] = None,
                  cache_dir: Union[PathLike, None, bool] = None):
         """`cache_dir=None` uses `default_cache_dir()`; `False` disables the disk cache."""
-        path = Path(component_path) if component_path else default_component_path()
-        if not path.is_file():
-            raise FileNotFoundError(f"no component at {path}: pass component_path, set "
-                                    "TRANSCRIPT_SNAPSHOT_WASM, or build it with `cargo build "
-                                    "--target wasm32-wasip2 --release`")
+        if component_path:
+            path = Path(component_path)
+            if not path.is_file():
+                raise t.ComponentNotFoundError(
+                    f"component_path {os.fspath(component_path)!r} is not a file: pass a "
+                    "transcript_snapshot.wasm, or leave it out to use the default component")
+        else:
+            path = default_component_path()
         cache = None if cache_dir is False else Path(cache_dir or default_cache_dir())
         self._preopens = []
         for guest, host in (preopens or {}).items():
@@ -197,11 +215,7 @@ class SnapshotClient:
             func.post_return(store)
             return result
         except wasmtime.WasmtimeError as e:
-            text = str(e)
-            for s in secrets:
-                if s:
-                    text = text.replace(s, "[redacted]")
-            raise t.ComponentTrap(f"{name} trapped: {text}") from None
+            raise t.ComponentTrap(_log.redact(f"{name} trapped: {e}", secrets)) from None
         finally:
             store.close()
 
@@ -214,10 +228,14 @@ class SnapshotClient:
         """
         args = (conv.lower_gateway(gateway), conv._str("session_file", session_file),
                 conv.lower_options(options))
-        outcome, failure = conv.lift_hydrate(self._call("hydrate", args, (gateway.token,)))
-        if failure is not None:
-            raise t.SnapshotError(failure.error, failure.attempts, (gateway.token,))
-        return outcome
+        secrets = (gateway.token,)
+
+        def call() -> t.HydrateOutcome:
+            outcome, failure = conv.lift_hydrate(self._call("hydrate", args, secrets))
+            if failure is not None:
+                raise t.SnapshotError(failure.error, failure.attempts, secrets)
+            return outcome
+        return _logged("hydrate", call, secrets)
 
     def write(self, gateway_url: str, run: Optional[t.RunBinding], session_file: str,
               status: Union[t.TerminalStatus, str],
@@ -228,12 +246,15 @@ class SnapshotClient:
                 conv._str("session_file", session_file), conv.lower_status(status),
                 conv.lower_options(options))
         secrets = (run.token,) if run is not None else ()
-        return conv.lift_write(self._call("write", args, secrets))
+        return _logged("write", lambda: conv.lift_write(self._call("write", args, secrets)),
+                       secrets)
 
     def clear(self, gateway: t.Gateway, options: Optional[t.Options] = None) -> t.ClearOutcome:
         """Delete every snapshot of the conversation: `Cleared` or `Failed`."""
         args = (conv.lower_gateway(gateway), conv.lower_options(options))
-        return conv.lift_clear(self._call("clear", args, (gateway.token,)))
+        secrets = (gateway.token,)
+        return _logged("clear", lambda: conv.lift_clear(self._call("clear", args, secrets)),
+                       secrets)
 
     def run_binding_from_payload(self, payload_json: str) -> Optional[t.RunBinding]:
         """The run binding in a job payload, or None; `SnapshotError` (always
@@ -243,6 +264,22 @@ class SnapshotClient:
         if error is not None:
             raise t.SnapshotError(error, None)
         return binding
+
+
+def _logged(operation: str, call, secrets: tuple):
+    """`call()`, logged as one record (see _log.py) whether it returns or raises.
+
+    Arguments are checked before this, so a call refused for a bad argument
+    (TypeError, ValueError) raises without a record: nothing ran.
+    """
+    started = time.perf_counter()
+    try:
+        result = call()
+    except Exception as e:
+        _log.call(operation, started, e, secrets)
+        raise
+    _log.call(operation, started, result, secrets)
+    return result
 
 
 async def _in_thread(fn, *args):

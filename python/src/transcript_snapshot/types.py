@@ -1,4 +1,4 @@
-"""Python mirrors of the types in wit/snapshot.wit, and their canonical JSON.
+"""Python mirrors of the types in wit/snapshot.wit.
 
 Each WIT variant case is its own frozen dataclass so callers can use
 `match`/`isinstance`; the WIT variant itself is a `Union` alias.  Field names
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 
 class TerminalStatus(str, enum.Enum):
@@ -217,6 +217,10 @@ class ComponentTrap(RuntimeError):
     """The component trapped. The WIT says it never does: this is a bug report."""
 
 
+class ComponentNotFoundError(FileNotFoundError):
+    """No component where the client looked; the message says how to provide one."""
+
+
 def describe(error: Error) -> str:
     """One line for logs, starting with the WIT case name."""
     e = error
@@ -241,80 +245,9 @@ def describe(error: Error) -> str:
     return _CASE_NAMES[type(e)]  # denied, file-changed
 
 
-# --- canonical JSON (host-tests/cases/README.md) ------------------------------
-
 _CASE_NAMES = {
     InvalidInput: "invalid-input", NotPreopened: "not-preopened", HttpStatus: "http-status",
     Denied: "denied", Transport: "transport", Timeout: "timeout",
     LengthMismatch: "length-mismatch", TooLarge: "too-large", Filesystem: "filesystem",
     InvalidUtf8: "invalid-utf8", FileChanged: "file-changed",
 }
-
-
-def _error_payload(e: Error) -> Any:
-    if isinstance(e, InvalidInput):
-        return e.message
-    if isinstance(e, NotPreopened):
-        return e.path
-    if isinstance(e, HttpStatus):
-        return e.status
-    if isinstance(e, Transport):
-        return {"kind": e.kind.value, "detail": e.detail}
-    if isinstance(e, Timeout):
-        return e.kind.value
-    if isinstance(e, LengthMismatch):
-        return {"expected": e.expected, "received": e.received}
-    if isinstance(e, TooLarge):
-        return {"size": e.size, "limit": e.limit}
-    if isinstance(e, Filesystem):
-        return {"operation": e.operation, "code": e.code}
-    if isinstance(e, InvalidUtf8):
-        return e.offset
-    return None  # denied, file-changed: cases without payload
-
-
-def error_json(e: Error) -> Any:
-    payload = _error_payload(e)
-    name = _CASE_NAMES[type(e)]
-    return name if payload is None else {name: payload}
-
-
-def failure_json(error: Error, attempts: Optional[int]) -> Any:
-    return {"error": error_json(error), "attempts": attempts}
-
-
-def outcome_json(outcome: Any) -> Any:
-    """Canonical JSON of a hydrate, write or clear outcome (not the `result`)."""
-    if isinstance(outcome, Hydrated):
-        return {"hydrated": {"bytes": outcome.bytes, "attempts": outcome.attempts}}
-    if isinstance(outcome, NoSnapshot):
-        return {"no-snapshot": outcome.attempts}
-    if isinstance(outcome, Stored):
-        return {"stored": {"bytes": outcome.bytes, "status": outcome.status,
-                           "attempts": outcome.attempts}}
-    if isinstance(outcome, Duplicate):
-        return {"duplicate": outcome.attempts}
-    if isinstance(outcome, Skipped):
-        return {"skipped": outcome.reason.value}
-    if isinstance(outcome, TooLarge):
-        return {"too-large": {"size": outcome.size, "limit": outcome.limit}}
-    if isinstance(outcome, Failed):
-        return {"failed": failure_json(outcome.error, outcome.attempts)}
-    if isinstance(outcome, Cleared):
-        return {"cleared": {"status": outcome.status, "deleted": outcome.deleted,
-                            "attempts": outcome.attempts}}
-    raise TypeError(f"not an outcome: {outcome!r}")
-
-
-def hydrate_result_json(outcome: Optional[HydrateOutcome], exc: Optional[SnapshotError]) -> Any:
-    if exc is not None:
-        return {"err": failure_json(exc.error, exc.attempts)}
-    return {"ok": outcome_json(outcome)}
-
-
-def run_binding_result_json(binding: Optional[RunBinding], exc: Optional[SnapshotError]) -> Any:
-    if exc is not None:
-        return {"err": error_json(exc.error)}
-    if binding is None:
-        return {"ok": None}
-    return {"ok": {"run-id": binding.run_id, "token": binding.token}}
