@@ -37,6 +37,7 @@ class Request:
 class MockGateway:
     snapshot: Optional[bytes] = None  # GET answers 404 while None
     delay: float = 0.0  # seconds before every answer
+    status: Optional[int] = None  # when set, every request gets it with an empty body
     requests: List[Request] = field(default_factory=list)
     url: str = ""
 
@@ -48,6 +49,8 @@ class MockGateway:
                                            {k.lower(): v for k, v in self.headers.items()},
                                            self.rfile.read(length)))
                 time.sleep(gw.delay)
+                if gw.status is not None:
+                    status, body = gw.status, b""
                 self.send_response(status)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
