@@ -6,10 +6,10 @@ const client = await SnapshotClient.open({ preopens: { '/workspace': WORKSPACE }
 try {
   // Before the run: pull the last completed snapshot; on failure keep the local file and go on.
   const pulled = await client.hydrate({ url, token }, session).catch((e) => { if (e instanceof SnapshotError) return e.error; throw e; });
-  console.log('hydrate', pulled);
+  console.log('hydrate', JSON.stringify(pulled));
   // ... the agent runs and appends to the session file ...
   const run = await client.runBindingFromPayload(JOB_PAYLOAD); // { runId, token } or null
-  console.log('write', await client.write(url, run, session, 'completed')); // an outcome, never a throw
+  console.log('write', JSON.stringify(await client.write(url, run, session, 'completed'))); // an outcome, never a throw
 } finally {
   await client.close();
 }

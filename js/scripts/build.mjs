@@ -1,8 +1,10 @@
-// Transpiles the component into ./generated (gitignored) with jco. The wasm path
-// defaults to the release build in the workspace's target dir (honouring
-// CARGO_TARGET_DIR); set TRANSCRIPT_SNAPSHOT_WASM to use another one.
+// Transpiles the component into ./generated (gitignored) with jco, and copies
+// the component itself to ./transcript_snapshot.wasm (gitignored), both of
+// which the npm tarball carries. The wasm path defaults to the release build
+// in the workspace's target dir (honouring CARGO_TARGET_DIR); set
+// TRANSCRIPT_SNAPSHOT_WASM to use another one.
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { patchGenerated } from './patch-generated.mjs';
@@ -27,4 +29,7 @@ execFileSync(process.execPath, [
 for (const what of patchGenerated(fileURLToPath(new URL('../generated/transcript_snapshot.js', import.meta.url)))) {
   console.log(`patched: ${what}`);
 }
-console.log(`transpiled ${wasm} -> generated/`);
+// Not loaded at run time (the core modules in generated/ are): shipped so an
+// installed package carries the component its bindings came from.
+copyFileSync(wasm, new URL('../transcript_snapshot.wasm', import.meta.url));
+console.log(`transpiled ${wasm} -> generated/, copied to transcript_snapshot.wasm`);

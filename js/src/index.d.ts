@@ -85,11 +85,42 @@ export class SnapshotError extends Error {
   readonly attempts: Attempts;
 }
 
+/**
+ * A pino-shaped logger (console works too): each hydrate, write and clear
+ * logs one record as `logger.info(fields, message)`, or `logger.warn` for
+ * `failed` and `too-large`. The message is `transcript-snapshot <operation>: <outcome>`
+ * (a skipped write adds the reason in parentheses). No record holds the token.
+ */
+export interface Logger {
+  info(fields: LogRecord, message: string): unknown;
+  warn(fields: LogRecord, message: string): unknown;
+  error?(...args: unknown[]): unknown;
+  debug?(...args: unknown[]): unknown;
+}
+
+/** The fields of one log record. */
+export interface LogRecord {
+  operation: 'hydrate' | 'write' | 'clear';
+  outcome: 'hydrated' | 'no-snapshot' | 'stored' | 'duplicate' | 'skipped' | 'too-large' | 'cleared' | 'failed';
+  /** Bytes hydrated or stored; for too-large, the file's size. Absent when unknown. */
+  bytes?: number;
+  /** Requests sent (0 when nothing was sent). */
+  attempts: number;
+  /** The gateway's HTTP status, when there was one (hydrated 200, no-snapshot 404, duplicate 409, …). */
+  status?: number;
+  /** Wall time of the call, in milliseconds. */
+  duration_ms: number;
+  /** On failure: what went wrong, as in `SnapshotError.message` without the operation. */
+  error?: string;
+}
+
 export interface OpenOptions {
   /** Guest path → host directory. Only these directories are visible to the component. */
   preopens?: Record<string, string>;
   /** `host` or `host:port` entries; requests to any other authority fail as `denied`. Default: no restriction. */
   allowedAuthorities?: string[];
+  /** Where each call's record goes; none by default. */
+  logger?: Logger;
 }
 
 /** One sandboxed component instance in its own worker thread. Calls on one client run one at a time. */
@@ -106,3 +137,46 @@ export class SnapshotClient {
   /** Terminates the worker; calls in flight reject. Idempotent. */
   close(): Promise<void>;
 }
+
+// ---- Drop-ins for @lobu/worker's transcript-snapshot client ---------------------
+// Same names, option names and results; paths are host paths. They share one
+// lazily started component instance (one worker thread), so calls run one at
+// a time.
+
+export interface TranscriptSnapshotOptions {
+  /** Host path of the session.jsonl; its directory is the only one the component sees. */
+  sessionFile: string;
+  /** Gateway base URL, e.g. `http://127.0.0.1:8787/lobu`. */
+  gatewayUrl: string;
+  /** Bearer token (the worker JWT). */
+  workerToken: string;
+  /** Where the call's one record goes (pino, console, …); none by default. */
+  logger?: Logger;
+  /** The component's limits, timeouts and retries (defaults as the reference: 30 s hydrate/clear, 60 s write). */
+  options?: Options;
+}
+
+/**
+ * Pulls the latest completed snapshot into `sessionFile`, creating its
+ * directory. `true` when hydrated, `false` when there is none (nothing touched).
+ * Rejects with `SnapshotError` (message `transcript hydrate failed: …`); the old file is intact.
+ */
+export function hydrateFromSnapshot(opts: TranscriptSnapshotOptions): Promise<boolean>;
+
+/**
+ * Sends `sessionFile` as run `runId`'s snapshot, with `workerToken` (the
+ * per-run token) as bearer, when `terminalStatus` is `completed` and the file
+ * is non-empty. Without a token or run id nothing is sent. Never rejects.
+ */
+export function writeSnapshot(
+  opts: Omit<TranscriptSnapshotOptions, 'workerToken'> & {
+    workerToken?: string;
+    terminalStatus: TerminalStatus;
+    runId?: number | bigint;
+  },
+): Promise<void>;
+
+/** Deletes every snapshot of the worker's conversation. Best effort: never rejects. */
+export function clearSnapshots(
+  opts: Pick<TranscriptSnapshotOptions, 'gatewayUrl' | 'workerToken' | 'logger' | 'options'>,
+): Promise<void>;

@@ -4,16 +4,18 @@
 // thread, whose event loop has to keep going (it performs the HTTP, see
 // http-host.js, and may even serve the gateway).
 //
-// Calls arrive one at a time as { id, op, args } and are answered with
+// Calls arrive one at a time as { id, op, args, preopens? } and are answered with
 // { id, ok } | { id, err } (a typed WIT error) | { id, trap } (anything else).
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   fromClear, fromError, fromFailure, fromHydrate, fromRunBinding, fromWrite,
 } from './convert.js';
 import { Channel, wasiImports } from './wasi/index.js';
-import { filesystemImports } from './wasi/filesystem.js';
+import { filesystemView } from './wasi/filesystem.js';
 
-const { generatedUrl, modules, preopens, allowedAuthorities, httpPort, signal } = workerData;
+const {
+  generatedUrl, modules, preopens, perCallPreopens, allowedAuthorities, httpPort, signal,
+} = workerData;
 const { instantiate } = await import(generatedUrl);
 const channel = new Channel(httpPort, signal);
 
@@ -22,9 +24,14 @@ const channel = new Channel(httpPort, signal);
 // streams and pollables, the clocks and insecure random (wasi/). Nothing else
 // (sockets, environment, stdio, exit) is offered, so a build that started
 // importing one would fail to instantiate, loudly, instead of gaining access.
+// With `perCallPreopens` (the drop-in functions' shared client), the client
+// sees no directory between calls and each call brings the one directory it
+// may use; otherwise the preopens are the client's, fixed at open.
+const files = filesystemView(perCallPreopens ? {} : preopens, { writeBack: channel });
+
 async function instantiateComponent() {
   const imports = {
-    ...filesystemImports(preopens, { writeBack: channel }),
+    ...files.imports,
     ...wasiImports(channel, { allowedAuthorities }),
   };
   const root = await instantiate((name) => modules[name], imports);
@@ -52,10 +59,11 @@ const OPS = {
   runBindingFromPayload: (json) => fromRunBinding(api.runBindingFromPayload(json)),
 };
 
-async function handle({ id, op, args }) {
+async function handle({ id, op, args, preopens: callPreopens }) {
   try {
     // A trap leaves the instance unusable; the next call gets a new one.
     api ??= await instantiateComponent();
+    if (perCallPreopens) files.set(callPreopens ?? {});
     parentPort.postMessage({ id, ok: OPS[op](...args) });
   } catch (e) {
     if (isComponentError(e)) {
@@ -65,6 +73,7 @@ async function handle({ id, op, args }) {
       parentPort.postMessage({ id, trap: String(e?.stack ?? e) });
     }
   } finally {
+    if (perCallPreopens) files.set({});
     // A finished call has dropped every exchange; a trapped one may not have.
     channel.abortAll();
   }

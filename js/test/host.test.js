@@ -276,8 +276,8 @@ describe('README example', () => {
         timeout: 20_000,
       });
       const n = Buffer.byteLength(snapshot);
-      assert.ok(stdout.includes(`hydrate { kind: 'hydrated', bytes: ${n}, attempts: 1 }`), stdout);
-      assert.ok(stdout.includes(`write { kind: 'stored', bytes: ${n}, status: 200, attempts: 1 }`), stdout);
+      assert.ok(stdout.includes(`hydrate {"kind":"hydrated","bytes":${n},"attempts":1}`), stdout);
+      assert.ok(stdout.includes(`write {"kind":"stored","bytes":${n},"status":200,"attempts":1}`), stdout);
       assert.equal(await readFile(path.join(ws, '.openclaw/session.jsonl'), 'utf8'), snapshot);
       const post = gw.requests.find((r) => r.method === 'POST');
       assert.equal(post.headers.authorization, 'Bearer run-tok-e1');

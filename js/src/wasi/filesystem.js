@@ -301,9 +301,27 @@ export class DirectoryEntryStream {
  * (the worker's Channel) performs `advise dont-need`, which is a no-op without it.
  */
 export function filesystemImports(preopens, { writeBack = null } = {}) {
-  const entries = Object.entries(preopens).map(([guest, host]) => [createPreopen(host, writeBack), guest]);
+  return filesystemView(preopens, { writeBack }).imports;
+}
+
+/**
+ * The same imports, plus `set(preopens)`, which replaces what getDirectories
+ * answers from then on. The component asks for the preopens at the start of
+ * every call, so a worker that serves calls for different directories (the
+ * drop-in functions' shared client) sandboxes each call to its own directory.
+ */
+export function filesystemView(preopens, { writeBack = null } = {}) {
+  let entries;
+  const set = (p) => {
+    entries = Object.entries(p).map(([guest, host]) => [createPreopen(host, writeBack), guest]);
+  };
+  set(preopens);
+  return { set, imports: filesystemTypes(() => [...entries]) };
+}
+
+function filesystemTypes(getDirectories) {
   return {
-    'wasi:filesystem/preopens': { getDirectories: () => [...entries] },
+    'wasi:filesystem/preopens': { getDirectories },
     'wasi:filesystem/types': {
       Descriptor,
       DirectoryEntryStream,
