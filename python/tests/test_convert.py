@@ -1,6 +1,6 @@
 """wasmtime-py's value shapes for this WIT, and our conversion of them.
 
-The first tests pin what wasmtime-py 50.0.1 really returns (raw calls, no
+The first tests pin what wasmtime-py (46 to 50) really returns (raw calls, no
 conversion), so an upgrade that changes a shape is noticed here; the rest
 check that the readers accept both the tagged and the untagged form.
 """
@@ -28,7 +28,7 @@ def raw(tmp_path):
     return lambda name, *args: client._call(name, args, ())
 
 
-# --- the raw shapes of wasmtime-py 50.0.1 -----------------------------------------
+# --- the raw shapes of wasmtime-py 46 to 50 ----------------------------------------
 
 def test_raw_run_binding_result_is_untagged(raw):
     some = raw("run-binding-from-payload", '{"runId": 5, "runJobToken": "x"}')

@@ -1,12 +1,12 @@
 """Between wasmtime-py's dynamic component values and `types`.
 
-wasmtime-py 50 has no bindgen: a call takes and returns generic values whose
+wasmtime-py (46 to 50) has no bindgen: a call takes and returns generic values whose
 shape depends on the WIT type in a way that is easy to get wrong.
   * records are `wasmtime.component.Record` objects whose attributes carry the
     WIT's kebab-case names (read them with `getattr`);
   * a variant, option or result comes back *untagged* (just the payload) when
     its cases' Python classes do not overlap, and as `Variant(tag, payload)`
-    when they do.  For this WIT in 50.0.1: `hydrate-outcome` and
+    when they do.  For this WIT in 46.0.1 to 50.0.1: `hydrate-outcome` and
     `option<...>` are untagged, `result<option<run-binding>, error>` is
     untagged too (ok: `Record`/`None`, err: the `error` `Variant`), while
     `error`, `write-outcome`, `clear-outcome` and `result<hydrate-outcome,
