@@ -6,6 +6,7 @@ quietly build a package without it, which fails only when a user runs it.
 Editable installs need no copy: in-repo use sets $TRANSCRIPT_SNAPSHOT_WASM.
 """
 
+import shutil
 from pathlib import Path
 
 from setuptools import build_meta as _setuptools
@@ -32,6 +33,9 @@ def _require_component() -> None:
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     _require_component()
+    # setuptools reuses build/lib between runs, so a module since deleted from
+    # src/ would still ship: start from what src/ holds now.
+    shutil.rmtree(Path.cwd() / "build", ignore_errors=True)
     return _setuptools.build_wheel(wheel_directory, config_settings, metadata_directory)
 
 

@@ -117,6 +117,15 @@ def test_wheel_built_from_the_sdist_works_outside_the_repository(tmp_path, gatew
         names = tar.getnames()
     assert f"transcript_snapshot-0.1.0/src/{BUNDLED}" in names
     assert not [n for n in names if "/tests/" in n]
+    # A leftover of an earlier in-place build must not ship in the next wheel.
+    stale = project / "build/lib/transcript_snapshot/removed_module.py"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("")
+    result = build(project, tmp_path / "in-place", "--wheel")
+    assert result.returncode == 0, result.stderr[-3000:]
+    with zipfile.ZipFile(tmp_path / "in-place" / wheel.name) as zf:
+        assert "transcript_snapshot/removed_module.py" not in zf.namelist()
+        assert zf.read(BUNDLED) == WASM.read_bytes()
     with zipfile.ZipFile(wheel) as zf:
         assert zf.read(BUNDLED) == WASM.read_bytes()
         assert {n.split("/")[0] for n in zf.namelist()} == {
