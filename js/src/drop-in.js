@@ -132,7 +132,7 @@ export async function writeSnapshot(opts) {
       const run = workerToken == null || runId == null ? null : toRun({ runId, token: workerToken });
       const args = [toStringArg('gatewayUrl', gatewayUrl), run, at.guestFile, toStatus(terminalStatus), toOptions(options)];
       return { args, token: run?.token, preopens: { [GUEST_DIR]: at.dir } };
-    }, checkLogger(logger));
+    }, logger ?? null); // unchecked: a logger that cannot log must not stop the write (emit absorbs it)
   } catch {
     // Logged already; the reference's caller runs this in a `finally` and must never see a throw.
   }
@@ -148,7 +148,7 @@ export async function clearSnapshots(opts) {
     await call('clear', () => {
       const gateway = toGateway({ url: gatewayUrl, token: workerToken });
       return { args: [gateway, toOptions(options)], token: gateway.token }; // no file: no preopen
-    }, checkLogger(logger));
+    }, logger ?? null);
   } catch {
     // Logged already.
   }

@@ -236,6 +236,14 @@ describe('writeSnapshot', () => {
     assert.deepEqual(log.logged.map((r) => r.fields.outcome), ['skipped', 'failed']);
   });
 
+  it('a logger that cannot log, or throws, does not stop the write', async () => {
+    await withFile('{"type":"session"}\n');
+    const throwing = { info() { throw new Error('logger down'); }, warn() { throw new Error('logger down'); } };
+    await writeSnapshot({ sessionFile: sessionFile(), gatewayUrl, workerToken: tokens.run42, terminalStatus: 'completed', runId: 42, logger: {} });
+    await writeSnapshot({ sessionFile: sessionFile(), gatewayUrl, workerToken: tokens.run43, terminalStatus: 'completed', runId: 43, logger: throwing });
+    assert.deepEqual(sent().map((r) => `${r.method} ${r.status}`), ['POST 200', 'POST 200']);
+  });
+
   it('sees only the session file\'s directory: a symlink out of it is refused', async () => {
     const outside = path.join(tmp, 'outside.jsonl');
     await writeFile(outside, 'secret\n');
