@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 
 import pytest
 
 import transcript_snapshot as ts
+from transcript_snapshot import _log
 
 TOKEN = "tok-SECRET-4242"
 SESSION = "/workspace/.openclaw/session.jsonl"
@@ -159,3 +161,21 @@ def test_no_record_holds_the_token(tmp_path, client, gateway, logs):
     for record in records:
         texts = [record.getMessage(), *(str(v) for v in vars(record).values())]
         assert not [text for text in texts if "SECRET" in text], record.getMessage()
+
+
+def test_a_token_quoted_in_an_error_is_redacted(logs):
+    # The component never quotes a token; should one ever do so, the
+    # exception and the record still hide it.
+    failed = ts.Failed(ts.InvalidInput(f"token {TOKEN} refused"), 1)
+    assert TOKEN not in str(ts.SnapshotError(failed.error, 1, (TOKEN,)))
+    _log.call("write", time.perf_counter(), failed, (TOKEN,))
+    record = only_record(logs)
+    assert record.error == "invalid-input: token [redacted] refused"
+    assert record.getMessage().startswith("write: failed after 1 attempt: invalid-input: "
+                                          "token [redacted] refused (")
+
+
+def test_a_short_token_does_not_garble_messages(client, logs):
+    # Redacting "t" would rewrite every "t" in the text; real tokens are JWTs.
+    client.clear(ts.Gateway(CLOSED, "t"), FAST)
+    assert "transport (connection-refused)" in only_record(logs).getMessage()

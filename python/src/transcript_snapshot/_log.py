@@ -2,8 +2,8 @@
 
 Every record carries the same fields in `extra` (None where unknown), so a
 structured formatter can rely on them; the message states the same facts for
-people. Tokens are redacted from every text, though the component promises
-never to quote them.
+people. Tokens are redacted from every text (`types.redact`), though the
+component promises never to quote them.
 """
 
 from __future__ import annotations
@@ -20,13 +20,6 @@ FIELDS = ("operation", "outcome", "bytes", "attempts", "status", "duration_ms", 
 
 def _attempts(n: Optional[int]) -> str:
     return f"{n} attempt" if n == 1 else f"{n} attempts"
-
-
-def redact(text: str, secrets: Tuple[str, ...]) -> str:
-    for s in secrets:
-        if s:
-            text = text.replace(s, "[redacted]")
-    return text
 
 
 def _describe(result: Any) -> Tuple[int, Dict[str, Any], str]:
@@ -82,8 +75,8 @@ def call(operation: str, started: float, result: Any, secrets: Tuple[str, ...]) 
     if not LOGGER.isEnabledFor(level):
         return
     if fields["error"] is not None:
-        fields["error"] = redact(fields["error"], secrets)
+        fields["error"] = t.redact(fields["error"], secrets)
     fields.update(operation=operation, duration_ms=round(duration_ms, 3))
     # No args: the message is final text, never %-formatted again.
-    LOGGER.log(level, redact(f"{operation}: {text} ({duration_ms:.1f} ms)", secrets),
+    LOGGER.log(level, t.redact(f"{operation}: {text} ({duration_ms:.1f} ms)", secrets),
                extra=fields)

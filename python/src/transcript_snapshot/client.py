@@ -215,7 +215,7 @@ class SnapshotClient:
             func.post_return(store)
             return result
         except wasmtime.WasmtimeError as e:
-            raise t.ComponentTrap(_log.redact(f"{name} trapped: {e}", secrets)) from None
+            raise t.ComponentTrap(t.redact(f"{name} trapped: {e}", secrets)) from None
         finally:
             store.close()
 

@@ -206,11 +206,24 @@ class SnapshotError(Exception):
         self.attempts = attempts
         # The component promises error texts never quote the token; redacting
         # the message as well costs nothing and protects logs if it ever did.
-        text = describe(error)
-        for s in secrets:
-            if s:
-                text = text.replace(s, "[redacted]")
-        super().__init__(text)
+        super().__init__(redact(describe(error), secrets))
+
+
+REDACT_MIN = 8
+
+
+def redact(text: str, secrets: tuple) -> str:
+    """`text` with each secret replaced by "[redacted]".
+
+    Secrets shorter than REDACT_MIN are left alone: such a string turns up
+    inside ordinary words by chance (a token "t" would garble "timeout"), so
+    replacing it would mangle every message and, by the pattern, reveal it.
+    Real tokens (JWTs) are far longer, and the component never quotes one.
+    """
+    for s in secrets:
+        if s and len(s) >= REDACT_MIN:
+            text = text.replace(s, "[redacted]")
+    return text
 
 
 class ComponentTrap(RuntimeError):
