@@ -179,3 +179,16 @@ def test_a_short_token_does_not_garble_messages(client, logs):
     # Redacting "t" would rewrite every "t" in the text; real tokens are JWTs.
     client.clear(ts.Gateway(CLOSED, "t"), FAST)
     assert "transport (connection-refused)" in only_record(logs).getMessage()
+
+
+def test_a_trap_is_logged_as_failed(client, logs, monkeypatch):
+    def trap(name, args, secrets):
+        raise ts.ComponentTrap(f"{name} trapped: wasm trap: unreachable")
+
+    monkeypatch.setattr(client, "_call", trap)
+    with pytest.raises(ts.ComponentTrap):
+        client.clear(ts.Gateway(CLOSED, TOKEN), FAST)
+    check(only_record(logs), logging.WARNING,
+          "clear: failed: ComponentTrap: clear trapped: wasm trap: unreachable ({ms})",
+          operation="clear", outcome="failed",
+          error="ComponentTrap: clear trapped: wasm trap: unreachable")
