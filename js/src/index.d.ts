@@ -102,7 +102,7 @@ export interface Logger {
 export interface LogRecord {
   operation: 'hydrate' | 'write' | 'clear';
   outcome: 'hydrated' | 'no-snapshot' | 'stored' | 'duplicate' | 'skipped' | 'too-large' | 'cleared' | 'failed';
-  /** Bytes hydrated or stored; for too-large, the file's size. Absent when unknown. */
+  /** Bytes hydrated or stored; the size refused, for a write's too-large outcome or a hydrate's too-large error. Absent otherwise. */
   bytes?: number;
   /** Requests sent (0 when nothing was sent). */
   attempts: number;

@@ -23,7 +23,8 @@ const number = (v) => (typeof v === 'bigint' ? Number(v) : v); // JSON-safe for 
 /** The record of a call that resolved with `outcome`, or failed with a WIT `error` (`{ error, attempts }`). */
 export function outcomeFields(operation, outcome, durationMs) {
   const fields = { operation, outcome: outcome.kind };
-  const bytes = outcome.kind === 'too-large' ? outcome.size : outcome.bytes;
+  // The size refused, for a write's too-large outcome or a hydrate's too-large error.
+  const bytes = outcome.kind === 'too-large' ? outcome.size : (outcome.bytes ?? outcome.error?.size);
   if (bytes !== undefined) fields.bytes = number(bytes);
   fields.attempts = outcome.attempts ?? 0; // skipped and too-large send nothing
   const status = outcome.status ?? (outcome.error?.kind === 'http-status' ? outcome.error.status : IMPLIED_STATUS[outcome.kind]);
@@ -36,7 +37,9 @@ export function outcomeFields(operation, outcome, durationMs) {
 /** The record of a call that threw before or around the component (bad argument, closed client). */
 export function thrownFields(operation, e, durationMs, token) {
   let error = String(e?.message ?? e);
-  if (token) error = error.replaceAll(token, '[redacted]');
+  // A second line of defence (the messages built here never quote a token).
+  // Shorter strings turn up inside ordinary words; real tokens are JWTs.
+  if (token && token.length >= 8) error = error.replaceAll(token, '[redacted]');
   return { operation, outcome: 'failed', attempts: 0, duration_ms: Math.round(durationMs * 100) / 100, error };
 }
 

@@ -54,6 +54,7 @@ describe('SnapshotClient logger', () => {
       await client.write(gw.url, RUN, SESSION, 'completed');
       await client.write(gw.url, RUN, SESSION, 'cancelled');
       await client.write(gw.url, RUN, SESSION, 'completed', { maxWriteBytes: 4 });
+      await assert.rejects(client.hydrate({ url: gw.url, token: TOKEN }, SESSION, { maxHydrateBytes: 4 }));
       await client.clear({ url: gw.url, token: TOKEN });
       await client.runBindingFromPayload('{}'); // not a gateway call: no record
     } finally {
@@ -66,6 +67,9 @@ describe('SnapshotClient logger', () => {
       { level: 'info', message: 'transcript-snapshot write: stored', operation: 'write', outcome: 'stored', bytes: n, attempts: 1, status: 200 },
       { level: 'info', message: 'transcript-snapshot write: skipped (not-completed)', operation: 'write', outcome: 'skipped', attempts: 0 },
       { level: 'warn', message: 'transcript-snapshot write: too-large', operation: 'write', outcome: 'too-large', bytes: n, attempts: 0 },
+      {
+        level: 'warn', message: 'transcript-snapshot hydrate: failed', operation: 'hydrate', outcome: 'failed', bytes: n, attempts: 1, error: `snapshot of ${n} bytes exceeds the limit of 4`,
+      },
       { level: 'info', message: 'transcript-snapshot clear: cleared', operation: 'clear', outcome: 'cleared', attempts: 1, status: 200 },
     ]);
   });
