@@ -12,7 +12,7 @@ use transcript_snapshot_host::Options;
     about = "Hydrate, write and clear agent session snapshots through a gateway"
 )]
 pub struct Cli {
-    /// The component to run (default: the workspace's release build).
+    /// Run this component file instead of the one built into this binary.
     #[arg(long, env = "TRANSCRIPT_SNAPSHOT_WASM", global = true)]
     pub component: Option<PathBuf>,
     /// Where compiled components are cached (default: ~/.cache/transcript-snapshot).
@@ -21,6 +21,10 @@ pub struct Cli {
     /// Print the outcome as canonical JSON instead of a sentence.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Log each call (operation, outcome, bytes, attempts, status, duration)
+    /// on stderr; -vv adds debug events. RUST_LOG, when set, chooses instead.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -4,6 +4,7 @@
 mod args;
 mod component;
 mod demo;
+mod logging;
 mod mount;
 mod ops;
 
@@ -72,6 +73,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init(cli.verbose);
     match run(cli).await {
         Ok(code) => code,
         Err(message) => {

@@ -3,7 +3,6 @@
 
 mod common;
 
-use snapshot_gateway::pg_cluster;
 use snapshot_gateway::{mint_token, serve, GatewayConfig, TokenClaims};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -22,7 +22,6 @@
 //! ```
 
 pub mod error;
-pub mod pg_cluster;
 pub mod routes;
 pub mod server;
 pub mod store;

@@ -6,7 +6,7 @@ mod common;
 
 use common::process::GatewayProcess;
 use common::{client, write_body, Scope, SECRET};
-use snapshot_gateway::{pg_cluster, SNAPSHOT_PATH};
+use snapshot_gateway::SNAPSHOT_PATH;
 
 const RACES: i64 = 25;
 

@@ -5,6 +5,7 @@
 use host_tests::build::workspace_root;
 use host_tests::cases::Reply;
 use host_tests::mock_gateway::MockGateway;
+use host_tests::readme_region;
 use std::path::Path;
 use transcript_snapshot_host::{
     default_options, DescribeFailure, Gateway, HydrateOutcome, Sandbox, SnapshotHost,
@@ -70,29 +71,6 @@ async fn the_rust_example_hydrates() {
     );
 }
 
-/// The lines between `README:<name>:begin` and `README:<name>:end`, de-indented.
-fn region(text: &str, name: &str) -> String {
-    let begin = format!("README:{name}:begin");
-    let end = format!("README:{name}:end");
-    let lines: Vec<&str> = text
-        .lines()
-        .skip_while(|l| !l.contains(&begin))
-        .skip(1)
-        .take_while(|l| !l.contains(&end))
-        .collect();
-    let indent = lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    lines
-        .iter()
-        .map(|l| l.get(indent..).unwrap_or("").trim_end())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn every_example_appears_in_the_readme_verbatim() {
     let root = workspace_root();
@@ -107,7 +85,7 @@ fn every_example_appears_in_the_readme_verbatim() {
             panic!("{file} is missing");
         };
         let snippet = match marker {
-            Some(name) => region(&text, name),
+            Some(name) => readme_region(&text, name),
             None => text.trim_end().to_string(),
         };
         assert!(!snippet.is_empty(), "{file}: empty example");

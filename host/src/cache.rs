@@ -23,16 +23,11 @@ fn artifact(dir: &Path, engine: &Engine, wasm: &[u8]) -> PathBuf {
 /// Loads the component from `cache_dir` when a matching artifact is there,
 /// else compiles it and stores the artifact (best effort). Returns whether
 /// the cache was hit.
-pub fn load(
-    engine: &Engine,
-    wasm_path: &Path,
-    cache_dir: Option<&Path>,
-) -> Result<(Component, bool)> {
-    let wasm = std::fs::read(wasm_path)?;
+pub fn load(engine: &Engine, wasm: &[u8], cache_dir: Option<&Path>) -> Result<(Component, bool)> {
     let Some(dir) = cache_dir else {
-        return Ok((Component::new(engine, &wasm)?, false));
+        return Ok((Component::new(engine, wasm)?, false));
     };
-    let path = artifact(dir, engine, &wasm);
+    let path = artifact(dir, engine, wasm);
     if path.exists() {
         // SAFETY: the artifact was written by `Component::serialize` from this
         // very component (its digest is in the name) for a compatible engine.
@@ -40,7 +35,7 @@ pub fn load(
             return Ok((c, true));
         }
     }
-    let component = Component::new(engine, &wasm)?;
+    let component = Component::new(engine, wasm)?;
     if std::fs::create_dir_all(dir).is_ok() {
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         if std::fs::write(&tmp, component.serialize()?).is_ok() {

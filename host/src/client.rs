@@ -6,7 +6,9 @@ use crate::bindings::{
 };
 use crate::state::{AuthorityFilter, MemoryLimiter, Sandbox, State};
 use std::path::Path;
+use std::time::Instant;
 use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::error::Context;
 use wasmtime::{Engine, Result, Store};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::WasiHttpCtx;
@@ -27,8 +29,21 @@ pub struct SnapshotHost {
 }
 
 impl SnapshotHost {
+    /// The component this crate was built with (embedded in it), compiled,
+    /// or loaded from `cache_dir` when compiled there before.
+    pub fn bundled(cache_dir: Option<&Path>) -> Result<Self> {
+        Self::from_bytes(crate::BUNDLED_COMPONENT, cache_dir)
+    }
+
     /// Compiles the component at `wasm`, or loads it from `cache_dir`.
     pub fn load(wasm: &Path, cache_dir: Option<&Path>) -> Result<Self> {
+        let bytes = std::fs::read(wasm)
+            .with_context(|| format!("cannot read the component at {}", wasm.display()))?;
+        Self::from_bytes(&bytes, cache_dir)
+    }
+
+    /// Compiles the component `wasm` (its bytes), or loads it from `cache_dir`.
+    pub fn from_bytes(wasm: &[u8], cache_dir: Option<&Path>) -> Result<Self> {
         let engine = Engine::default();
         let (component, cache_hit) = crate::cache::load(&engine, wasm, cache_dir)?;
         let mut linker = Linker::<State>::new(&engine);
@@ -43,7 +58,7 @@ impl SnapshotHost {
         })
     }
 
-    /// Whether [`SnapshotHost::load`] found a compiled artifact in its cache.
+    /// Whether loading found a compiled artifact in its cache.
     pub fn cache_hit(&self) -> bool {
         self.cache_hit
     }
@@ -88,12 +103,21 @@ impl SnapshotHost {
         session_file: &str,
         options: Options,
     ) -> Result<Call<Result<HydrateOutcome, Failure>>> {
-        let (mut store, client) = self.instantiate(sandbox).await?;
-        let outcome = client
-            .lobu_transcript_snapshot_snapshot()
-            .call_hydrate(&mut store, gateway, session_file, options)
-            .await?;
-        Ok(Self::finish(&store, outcome))
+        let start = Instant::now();
+        let call = async {
+            let (mut store, client) = self.instantiate(sandbox).await?;
+            let outcome = client
+                .lobu_transcript_snapshot_snapshot()
+                .call_hydrate(&mut store, gateway, session_file, options)
+                .await?;
+            Ok::<_, wasmtime::Error>(Self::finish(&store, outcome))
+        }
+        .await;
+        match &call {
+            Ok(c) => crate::log::hydrate(&c.outcome, start.elapsed()),
+            Err(e) => crate::log::trapped("hydrate", e, start.elapsed()),
+        }
+        call
     }
 
     pub async fn write(
@@ -105,12 +129,21 @@ impl SnapshotHost {
         status: TerminalStatus,
         options: Options,
     ) -> Result<Call<WriteOutcome>> {
-        let (mut store, client) = self.instantiate(sandbox).await?;
-        let outcome = client
-            .lobu_transcript_snapshot_snapshot()
-            .call_write(&mut store, gateway_url, run, session_file, status, options)
-            .await?;
-        Ok(Self::finish(&store, outcome))
+        let start = Instant::now();
+        let call = async {
+            let (mut store, client) = self.instantiate(sandbox).await?;
+            let outcome = client
+                .lobu_transcript_snapshot_snapshot()
+                .call_write(&mut store, gateway_url, run, session_file, status, options)
+                .await?;
+            Ok::<_, wasmtime::Error>(Self::finish(&store, outcome))
+        }
+        .await;
+        match &call {
+            Ok(c) => crate::log::write(&c.outcome, start.elapsed()),
+            Err(e) => crate::log::trapped("write", e, start.elapsed()),
+        }
+        call
     }
 
     pub async fn clear(
@@ -119,12 +152,21 @@ impl SnapshotHost {
         gateway: &Gateway,
         options: Options,
     ) -> Result<Call<ClearOutcome>> {
-        let (mut store, client) = self.instantiate(sandbox).await?;
-        let outcome = client
-            .lobu_transcript_snapshot_snapshot()
-            .call_clear(&mut store, gateway, options)
-            .await?;
-        Ok(Self::finish(&store, outcome))
+        let start = Instant::now();
+        let call = async {
+            let (mut store, client) = self.instantiate(sandbox).await?;
+            let outcome = client
+                .lobu_transcript_snapshot_snapshot()
+                .call_clear(&mut store, gateway, options)
+                .await?;
+            Ok::<_, wasmtime::Error>(Self::finish(&store, outcome))
+        }
+        .await;
+        match &call {
+            Ok(c) => crate::log::clear(&c.outcome, start.elapsed()),
+            Err(e) => crate::log::trapped("clear", e, start.elapsed()),
+        }
+        call
     }
 
     pub async fn run_binding_from_payload(

@@ -4,11 +4,18 @@
 //! and pre-instantiates it; every call gets a fresh store and instance,
 //! confined by a [`Sandbox`]: the directories it may see, the gateway
 //! authorities it may reach, and a cap on its memory.
+//!
+//! The crate carries the component it was built with:
+//! [`SnapshotHost::bundled`] needs no file at run time. Every hydrate, write
+//! and clear emits one `tracing` event, target `transcript_snapshot`, with
+//! the fields `operation`, `outcome`, `bytes`, `attempts`, `status`,
+//! `duration_ms` and, on failure, `error` (never a token).
 
 mod cache;
 mod client;
 mod display;
 pub mod json;
+mod log;
 mod state;
 mod write_back;
 
@@ -16,11 +23,16 @@ pub use client::{Call, SnapshotHost};
 pub use display::{Describe, DescribeFailure};
 pub use state::Sandbox;
 
+/// The component (`transcript_snapshot.wasm`) this crate was built with;
+/// `build.rs` says where it came from.
+pub static BUNDLED_COMPONENT: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/transcript_snapshot.wasm"));
+
 /// Bindings for the component's world. WASI imports come from wasmtime-wasi
 /// and wasmtime-wasi-http, so only the `snapshot` export is generated here.
 pub mod bindings {
     wasmtime::component::bindgen!({
-        path: "../wit",
+        path: "wit",
         world: "lobu:transcript-snapshot/snapshot-client",
         exports: { default: async },
         additional_derives: [PartialEq, Eq],

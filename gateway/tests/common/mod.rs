@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use reqwest::{Client, Response};
 use serde_json::Value;
-use snapshot_gateway::{
-    mint_token, pg_cluster, serve, Backend, GatewayConfig, RunningGateway, TokenClaims,
-};
+use snapshot_gateway::{mint_token, serve, Backend, GatewayConfig, RunningGateway, TokenClaims};
 
 pub const SECRET: &str = "test-secret-do-not-use";
 pub const HOUR: Duration = Duration::from_secs(3600);

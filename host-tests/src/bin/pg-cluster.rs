@@ -1,9 +1,9 @@
 //! A throwaway PostgreSQL server for the Node and Python end-to-end tests:
-//! starts a cluster (as `snapshot_gateway::pg_cluster` does for the Rust
-//! tests), prints one line with a `postgres://` URL of a fresh database, and
-//! stops and removes the cluster when its stdin closes.
+//! starts a cluster (the `pg-cluster` crate's, as the Rust tests do),
+//! prints one line with a `postgres://` URL of a fresh database, and stops
+//! and removes the cluster when its stdin closes.
 
-use snapshot_gateway::pg_cluster::PgCluster;
+use pg_cluster::PgCluster;
 use std::io::Read;
 use std::process::ExitCode;
 

@@ -1,4 +1,5 @@
-//! A throwaway PostgreSQL cluster for tests (this crate's and other crates'):
+//! A throwaway PostgreSQL cluster for the workspace's tests (the gateway, the
+//! CLI, and through the `pg-cluster` binary the Node and Python suites):
 //! `initdb` into a temp dir, `postgres` on 127.0.0.1 with its socket inside
 //! that dir, stopped and removed on drop.
 //!

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use snapshot_gateway::pg_cluster::PgCluster;
+use pg_cluster::PgCluster;
 use sqlx::{Connection, PgConnection, Row};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
