@@ -10,12 +10,19 @@
 // thread, port or socket that could keep the process alive. The price is
 // that a caller who blocks its own event loop stalls its transfers; the
 // guest's timeouts still apply.
+//
+// Connections are kept alive between calls (as the reference client's fetch
+// does): a warm worker's call then costs no TCP handshake, and no teardown on
+// the thread it shares with the caller. An idle connection is closed after
+// IDLE_MS (earlier when the server's keep-alive hint says so) and never keeps
+// the process alive.
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
 import { BackgroundSync } from './background-sync.js';
 import { BufferPool } from './buffer-pool.js';
 import { errorCode } from './error-codes.js';
+import { Outbox } from './outbox.js';
 
 /** Response bytes the worker may hold unread before the socket is paused. */
 const RECEIVE_WINDOW = 8 << 20;
@@ -29,6 +36,16 @@ const RECEIVE_WINDOW = 8 << 20;
 const POOL_BUFFER = 256 << 10;
 /** Buffers kept for reuse: the receive window's worth, shared by every transfer. */
 const pool = new BufferPool(POOL_BUFFER, (RECEIVE_WINDOW / POOL_BUFFER) * 2);
+
+/** An idle kept-alive connection is closed after this long (undici's default is 4 s too). */
+const IDLE_MS = 4000;
+
+/**
+ * Errors of a request sent on a kept-alive connection that the server had
+ * already closed (the race every connection pool has): a request with no
+ * body is then sent again once, on a fresh connection.
+ */
+const STALE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** One request and its response. `post(message, transfer)` reaches the worker. */
 class Transfer {
@@ -47,27 +64,38 @@ class Transfer {
   #outstanding = 0; // response bytes received for the worker, not yet consumed by the guest
   #filling = null; // the pooled buffer response bytes are gathered in
   #filled = 0; // bytes of it not yet posted
-  #flushQueued = false;
   #paused = false;
+  #spec;
+  #outbox;
+  #flushData = () => this.#flush();
+  #ackNow = () => this.#ack();
 
-  constructor(spec, post, forget) {
+  /** `outbox.post(message, transfer)` reaches the worker; `agent` pools the connections. */
+  constructor(spec, outbox, agent, forget) {
     this.#id = spec.id;
-    this.#post = post;
+    this.#post = (message, transfer) => outbox.post(message, transfer);
+    this.#outbox = outbox;
     this.#forget = forget;
+    this.#spec = spec;
     this.#betweenBytesMs = spec.betweenBytesMs;
-    // A fresh connection per request (agent: false), as wasmtime makes: no
-    // idle socket outlives a call, and none is reused after the server closed it.
-    const options = { method: spec.method, host: spec.host, port: spec.port, path: spec.path, agent: false };
+    this.#send(agent);
+  }
+
+  #send(agent) {
+    const spec = this.#spec;
+    const options = { method: spec.method, host: spec.host, port: spec.port, path: spec.path, agent };
     const req = (spec.scheme === 'https' ? https : http).request(options);
     this.#req = req;
-    req.on('error', (e) => this.#fail(errorCode(e)));
+    const current = (fn) => (...a) => { if (this.#req === req) fn(...a); }; // a stale attempt's events are ignored
+    req.on('error', current((e) => (this.#stale(req, e) ? this.#send(false) : this.#fail(errorCode(e)))));
     // Closed while the body is still coming: the server hung up after answering.
-    req.on('close', () => { if (this.#requestOpen) this.#fail({ tag: 'connection-terminated' }); });
-    req.on('response', (res) => this.#respond(res));
-    req.on('finish', () => this.#sent(spec.firstByteMs));
-    req.on('socket', (socket) => {
-      socket.once(spec.scheme === 'https' ? 'secureConnect' : 'connect', () => this.#disarm('connect'));
-    });
+    req.on('close', current(() => { if (this.#requestOpen) this.#fail({ tag: 'connection-terminated' }); }));
+    req.on('response', current((res) => this.#respond(res)));
+    req.on('finish', current(() => this.#sent(spec.firstByteMs)));
+    req.on('socket', current((socket) => {
+      if (req.reusedSocket) this.#disarm('connect'); // connected long ago: no 'connect' event comes
+      else socket.once(spec.scheme === 'https' ? 'secureConnect' : 'connect', () => this.#disarm('connect'));
+    }));
     this.#arm('connect', spec.connectMs, { tag: 'connection-timeout' });
     try {
       for (const [name, value] of spec.headers) req.appendHeader(name, value);
@@ -76,6 +104,14 @@ class Transfer {
       return;
     }
     if (!spec.hasBody) req.end();
+  }
+
+  /** A request with no body that met a kept-alive connection the server had closed: send it again. */
+  #stale(req, e) {
+    if (!req.reusedSocket || this.#res !== null || this.#spec.hasBody || this.#over || !STALE.has(e?.code)) return false;
+    this.#disarm('firstByte');
+    this.#requestOpen = true;
+    return true;
   }
 
   /** Whether the transfer has ended (it may fail while it is being set up). */
@@ -96,7 +132,7 @@ class Transfer {
     this.#req.write(bytes, (err) => {
       // A write to a connection that closed after a complete answer fails here only (no 'error').
       if (err) return this.#fail(errorCode(err));
-      if (this.#unacked === 0) setImmediate(() => this.#ack());
+      if (this.#unacked === 0) this.#outbox.beforeSend(this.#ackNow);
       this.#unacked += bytes.byteLength;
       this.#written.push(chunk.buffer); // on the socket: the worker may reuse it
     });
@@ -167,15 +203,9 @@ class Transfer {
       at += n;
       if (this.#filled === POOL_BUFFER) this.#flush();
     }
-    // What a buffer holds goes out with the next turn of the event loop
-    // (after the socket's other reads of this one), full or not.
-    if (this.#filling !== null && !this.#flushQueued) {
-      this.#flushQueued = true;
-      setImmediate(() => {
-        this.#flushQueued = false;
-        this.#flush();
-      });
-    }
+    // What a buffer holds goes out at the end of this turn of the event
+    // loop (after the socket's other reads of it), full or not.
+    if (this.#filling !== null) this.#outbox.beforeSend(this.#flushData);
     this.#outstanding += chunk.byteLength;
     if (this.#outstanding >= RECEIVE_WINDOW) {
       this.#paused = true;
@@ -254,12 +284,12 @@ class Transfer {
  * on. Returns `{ close }`, which destroys every connection still open.
  */
 export function serveHttp(port, signal) {
-  const wake = new Int32Array(signal);
+  const outbox = new Outbox(port, signal);
+  const post = (message, transfer) => outbox.post(message, transfer);
   const transfers = new Map();
-  const post = (message, transfer) => {
-    port.postMessage(message, transfer);
-    Atomics.add(wake, 0, 1);
-    Atomics.notify(wake, 0);
+  const agents = {
+    http: new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
+    https: new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
   };
   const abortAll = () => { for (const t of [...transfers.values()]) t.abort(); };
   const sync = new BackgroundSync();
@@ -270,7 +300,7 @@ export function serveHttp(port, signal) {
     if (m.op === 'request') {
       let t;
       try {
-        t = new Transfer(m, post, () => transfers.delete(m.id));
+        t = new Transfer(m, outbox, agents[m.scheme], () => transfers.delete(m.id));
       } catch (e) { // node:http refused the request itself
         post({ id: m.id, type: 'fail', code: { tag: 'internal-error', val: String(e?.message ?? e) } });
         return;
@@ -292,6 +322,8 @@ export function serveHttp(port, signal) {
   return {
     close() {
       abortAll();
+      agents.http.destroy();
+      agents.https.destroy();
       port.close();
     },
   };

@@ -3,8 +3,8 @@
 // end never listens for messages: it pulls whatever has arrived with
 // receiveMessageOnPort each time the guest asks about a stream or a future,
 // and parks the thread in Atomics.wait when the guest has to wait. The other
-// end bumps a counter in a SharedArrayBuffer and notifies after every message
-// it posts; that is what wakes a parked worker.
+// end bumps a counter in a SharedArrayBuffer and notifies after every batch
+// of messages it posts; that is what wakes a parked worker.
 import { hrtime } from 'node:process';
 import { receiveMessageOnPort } from 'node:worker_threads';
 
@@ -57,7 +57,10 @@ export class Channel {
   /** Delivers every message that has arrived, without waiting. */
   pump() {
     for (let got = receiveMessageOnPort(this.#port); got; got = receiveMessageOnPort(this.#port)) {
-      this.#receivers.get(got.message.id)?.(got.message);
+      const m = got.message;
+      // The other end sends what one turn of its event loop produced as one batch (../outbox.js).
+      if (m.batch) for (const one of m.batch) this.#receivers.get(one.id)?.(one);
+      else this.#receivers.get(m.id)?.(m);
     }
   }
 

@@ -102,7 +102,16 @@ export class Exchange {
     if (this.#refs > 0 || this.#done || !this.#started) return;
     this.#done = true;
     this.#channel.close(this.#id);
-    this.#abort();
+    // A complete exchange has already ended on the other side (its
+    // connection went back to the pool): a message would only wake that thread.
+    if (!this.#complete()) this.#abort();
+  }
+
+  /** The response ended cleanly and the request, if it had a body, is wholly on the socket. */
+  #complete() {
+    this.#channel.pump();
+    if (!this.#ended || this.#failure !== null || this.#sendFailure !== null) return false;
+    return this.#body === 'none' || (this.#body === 'finished' && this.#acked === this.#written);
   }
 
   /** Has the host destroy the exchange's connection (a no-op once it is over). */

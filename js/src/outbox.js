@@ -1,0 +1,60 @@
+// What the client's thread sends its worker, gathered per turn of the event
+// loop: every message of one turn (a response's head, its bytes and its end
+// usually arrive together) goes as one postMessage and one wake-up, so a
+// small exchange wakes the blocked worker once instead of once per event.
+// Each wake-up is a thread switch; on a busy machine it waits for a core.
+
+export class Outbox {
+  #port;
+  #wake;
+  #messages = [];
+  #transfer = [];
+  #before = new Set(); // work to do just before the turn's messages go (e.g. gather bytes)
+  #scheduled = false;
+
+  /** `port`: the worker's MessagePort; `signal`: the SharedArrayBuffer it waits on. */
+  constructor(port, signal) {
+    this.#port = port;
+    this.#wake = new Int32Array(signal);
+  }
+
+  /** Queues a message (and the buffers it transfers) for the end of this turn. */
+  post(message, transfer) {
+    this.#messages.push(message);
+    if (transfer) for (const b of transfer) this.#transfer.push(b);
+    this.#schedule();
+  }
+
+  /** Runs `fn` once at the end of this turn, before the messages go (it may post). */
+  beforeSend(fn) {
+    this.#before.add(fn);
+    this.#schedule();
+  }
+
+  #schedule() {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // The check phase of this turn: after the poll phase has handled every
+    // socket event that was ready, so they all travel together.
+    setImmediate(() => this.flush());
+  }
+
+  /** Sends what is queued now, as one message, and wakes the worker once. */
+  flush() {
+    this.#scheduled = false;
+    for (const fn of this.#before) fn();
+    this.#before.clear();
+    if (this.#messages.length === 0) return;
+    const messages = this.#messages;
+    const transfer = this.#transfer;
+    this.#messages = [];
+    this.#transfer = [];
+    try {
+      this.#port.postMessage(messages.length === 1 ? messages[0] : { batch: messages }, transfer);
+    } catch {
+      return; // the port is closed: the client is gone
+    }
+    Atomics.add(this.#wake, 0, 1);
+    Atomics.notify(this.#wake, 0);
+  }
+}
