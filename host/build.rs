@@ -27,9 +27,19 @@ fn candidates(manifest: &Path, out_dir: &Path) -> Vec<PathBuf> {
         found.push(workspace.join(dir).join(RELEASE).join(NAME));
     }
     found.push(workspace.join("target").join(RELEASE).join(NAME));
-    // OUT_DIR is <target-dir>/[<triple>/]<profile>/build/<pkg>-<hash>/out.
-    found.extend(out_dir.ancestors().map(|a| a.join(RELEASE).join(NAME)));
-    found
+    // OUT_DIR is <target-dir>/[<triple>/]<profile>/build/<pkg>-<hash>/out;
+    // cargo marks the target dir with a CACHEDIR.TAG.
+    let running = out_dir
+        .ancestors()
+        .find(|a| a.join("CACHEDIR.TAG").is_file());
+    found.extend(running.map(|dir| dir.join(RELEASE).join(NAME)));
+    let mut unique = Vec::new();
+    for path in found {
+        if !unique.contains(&path) {
+            unique.push(path);
+        }
+    }
+    unique
 }
 
 fn main() {
