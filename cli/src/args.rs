@@ -21,8 +21,9 @@ pub struct Cli {
     /// Print the outcome as canonical JSON instead of a sentence.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Log each call (operation, outcome, bytes, attempts, status, duration)
-    /// on stderr; -vv adds debug events. RUST_LOG, when set, chooses instead.
+    /// Log one record per call (operation, outcome, bytes, attempts, status,
+    /// duration) on stderr; -vv adds every crate's info events. Without -v,
+    /// RUST_LOG (e.g. transcript_snapshot=info) decides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
     #[command(subcommand)]
