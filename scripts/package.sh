@@ -31,12 +31,15 @@ mkdir -p "$dist"
 cp "$wasm" "$dist/transcript_snapshot.wasm"
 
 # The CLI embeds the component through the host crate's build script.
+# Shipped without symbols or debug info: a user needs neither, and a debug
+# build's are most of its size.
 if [ -n "${TRANSCRIPT_SNAPSHOT_CLI:-}" ]; then
-    cp "$TRANSCRIPT_SNAPSHOT_CLI" "$dist/transcript-snapshot"
+    cli=$TRANSCRIPT_SNAPSHOT_CLI
 else
     step "build the CLI (release)" cargo build -p transcript-snapshot-cli --profile native-release
-    cp "$target/native-release/transcript-snapshot" "$dist/transcript-snapshot"
+    cli=$target/native-release/transcript-snapshot
 fi
+strip -o "$dist/transcript-snapshot" "$cli"
 
 mkdir -p "$(dirname "$host_copy")"
 cp "$wasm" "$host_copy"
@@ -55,5 +58,5 @@ step "Python: wheel and sdist" python/.venv/bin/python -m build --wheel --sdist 
 
 printf '\n== artifacts in %s\n' "$dist"
 for f in "$dist"/*; do
-    printf '%10s  %s\n' "$(stat -c %s "$f")" "$(basename "$f")"
+    printf '%8s  %s\n' "$(numfmt --to=iec --suffix=B "$(stat -c %s "$f")")" "$(basename "$f")"
 done

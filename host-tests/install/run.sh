@@ -98,12 +98,17 @@ echo "== the CLI binary, copied out alone"
     export TRANSCRIPT_SNAPSHOT_GATEWAY_URL=$GATEWAY_URL TRANSCRIPT_SNAPSHOT_CACHE_DIR=$TMP/cli-cache
     export TRANSCRIPT_SNAPSHOT_TOKEN=$TOKEN TRANSCRIPT_SNAPSHOT_RUN_ID=7 TRANSCRIPT_SNAPSHOT_RUN_TOKEN=$RUN_TOKEN
     unset TRANSCRIPT_SNAPSHOT_WASM
-    "$cli" write --session-file "$WORK/a/session.jsonl" --status completed
-    "$cli" hydrate --session-file "$WORK/b/session.jsonl"
-    "$cli" clear
+    log=$TMP/cli.log
+    "$cli" -v write --session-file "$WORK/a/session.jsonl" --status completed 2>>"$log"
+    "$cli" -v hydrate --session-file "$WORK/b/session.jsonl" 2>>"$log"
+    "$cli" -v clear 2>>"$log"
     status=0
-    "$cli" hydrate --session-file "$WORK/c/session.jsonl" || status=$?
+    "$cli" -v hydrate --session-file "$WORK/c/session.jsonl" 2>>"$log" || status=$?
     [ "$status" -eq 3 ] || { echo "hydrate after clear: exit $status, expected 3 (no snapshot)" >&2; exit 1; }
+    records=$(grep -c 'operation=' "$log")
+    [ "$records" -eq 4 ] || { cat "$log"; echo "expected 4 log records, got $records" >&2; exit 1; }
+    ! grep -qF -e "$TOKEN" -e "$RUN_TOKEN" "$log" || { echo "a log line holds a token" >&2; exit 1; }
+    echo "$records log lines, no token in any"
 )
 INSIDE
 env -u TRANSCRIPT_SNAPSHOT_WASM -u CARGO_TARGET_DIR \

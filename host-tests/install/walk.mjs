@@ -8,7 +8,11 @@ import { existsSync } from 'node:fs';
 
 const { WORK, GATEWAY_URL: gatewayUrl, TOKEN, RUN_TOKEN, RUN_ID } = process.env;
 const lines = [];
-const keep = (level) => (...args) => lines.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+const records = [];
+const keep = (level) => (...args) => {
+  records.push(...args.filter((a) => typeof a === 'object'));
+  lines.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+};
 const logger = { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
 
 function expect(what, got, want) {
@@ -22,6 +26,10 @@ await writeSnapshot({
 });
 expect('hydrate', await hydrateFromSnapshot({ gatewayUrl, workerToken: TOKEN, sessionFile: `${WORK}/b/session.jsonl`, logger }), true);
 await clearSnapshots({ gatewayUrl, workerToken: TOKEN, logger });
+// writeSnapshot and clearSnapshots resolve whatever happened: their log records say what did.
+const logged = (operation) => records.find((r) => r.operation === operation)?.outcome;
+expect('write', logged('write'), 'stored');
+expect('clear', logged('clear'), 'cleared');
 expect('hydrate after clear', await hydrateFromSnapshot({ gatewayUrl, workerToken: TOKEN, sessionFile: `${WORK}/c/session.jsonl`, logger }), false);
 expect('file after a hydrate that found nothing', existsSync(`${WORK}/c/session.jsonl`), false);
 

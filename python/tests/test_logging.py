@@ -60,7 +60,7 @@ def test_hydrate_records(client, gateway, logs):
     gateway.snapshot = b'{"turn":1}\n' * 15
     client.hydrate(gw, SESSION, FAST)
     check(only_record(logs), logging.INFO, "hydrate: hydrated 165 bytes in 1 attempt ({ms})",
-          operation="hydrate", outcome="hydrated", bytes=165, attempts=1)
+          operation="hydrate", outcome="hydrated", bytes=165, attempts=1, status=200)
     gateway.snapshot = None
     client.hydrate(gw, SESSION, FAST)
     check(only_record(logs), logging.INFO,

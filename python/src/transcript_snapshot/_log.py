@@ -26,7 +26,8 @@ def _describe(result: Any) -> Tuple[int, Dict[str, Any], str]:
     """(level, fields, message after "operation: ") of an outcome or exception."""
     f: Dict[str, Any] = dict.fromkeys(FIELDS)
     if isinstance(result, t.Hydrated):
-        f.update(outcome="hydrated", bytes=result.bytes, attempts=result.attempts)
+        # Only a 200 hydrates; the status is logged as the other hosts log it.
+        f.update(outcome="hydrated", bytes=result.bytes, attempts=result.attempts, status=200)
         return logging.INFO, f, f"hydrated {result.bytes} bytes in {_attempts(result.attempts)}"
     if isinstance(result, t.NoSnapshot):
         f.update(outcome="no-snapshot", attempts=result.attempts, status=404)
