@@ -34,6 +34,12 @@ const RECEIVE_WINDOW = 8 << 20;
  * message each, not four, and no copy in the worker.
  */
 const POOL_BUFFER = 256 << 10;
+/**
+ * Gathered bytes fewer than this go to the worker as an exact-size copy, and
+ * the pooled buffer stays here: a small response then costs no 256 KiB
+ * buffer (a fresh one, zeroed, whenever the worker has not given one back).
+ */
+const SMALL = 64 << 10;
 /** Buffers kept for reuse: the receive window's worth, shared by every transfer. */
 const pool = new BufferPool(POOL_BUFFER, (RECEIVE_WINDOW / POOL_BUFFER) * 2);
 
@@ -187,6 +193,7 @@ class Transfer {
       this.#disarm('betweenBytes');
       this.#flush();
       if (!this.#over) this.#post({ id: this.#id, type: 'end' });
+      this.#outbox.flush(); // nothing more will come for it: the guest need not wait for the turn to end
       this.#settleIfDone();
     });
     res.on('error', (e) => this.#fail(errorCode(e)));
@@ -218,7 +225,13 @@ class Transfer {
 
   /** Posts the gathered response bytes, if any. */
   #flush() {
-    if (this.#filling === null || this.#over) return;
+    if (this.#filling === null || this.#over || this.#filled === 0) return;
+    if (this.#filled < SMALL) {
+      const copy = this.#filling.slice(0, this.#filled);
+      this.#filled = 0;
+      this.#post({ id: this.#id, type: 'data', chunk: copy }, [copy.buffer]);
+      return;
+    }
     const bytes = this.#filling.subarray(0, this.#filled);
     this.#filling = null;
     this.#filled = 0;
@@ -249,6 +262,7 @@ class Transfer {
     }
     this.#flush(); // what arrived is delivered before the failure
     this.#post({ id: this.#id, type: 'fail', code });
+    this.#outbox.flush();
     this.abort();
   }
 
@@ -259,6 +273,8 @@ class Transfer {
   #close() {
     if (this.#over) return;
     this.#over = true;
+    if (this.#filling !== null) pool.give([this.#filling.buffer]); // kept by a small flush
+    this.#filling = null;
     for (const name of Object.keys(this.#timers)) this.#disarm(name);
     this.#forget();
   }
@@ -293,7 +309,7 @@ export function serveHttp(port, signal) {
   };
   const abortAll = () => { for (const t of [...transfers.values()]) t.abort(); };
   const sync = new BackgroundSync();
-  port.on('message', (m) => {
+  const receive = (m) => {
     // The worker's files, not HTTP: see background-sync.js.
     if (m.op === 'write-back') return sync.request(m.fd);
     if (m.op === 'write-back-settle') return sync.settle(m.fd, () => post({ id: m.id, type: 'settled' }));
@@ -317,7 +333,9 @@ export function serveHttp(port, signal) {
       t?.consumed(m.n);
     }
     else if (m.op === 'abort') t?.abort();
-  });
+  };
+  // The worker sends what it wrote before it next waits as one batch (wasi/channel.js).
+  port.on('message', (m) => (m.batch ? m.batch.forEach(receive) : receive(m)));
   port.unref(); // calls keep the process alive through the worker, not through this port
   return {
     close() {

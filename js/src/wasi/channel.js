@@ -8,11 +8,17 @@
 import { hrtime } from 'node:process';
 import { receiveMessageOnPort } from 'node:worker_threads';
 
+/** Queued body bytes that are sent without waiting for the guest to wait. */
+const FLUSH_BYTES = 256 << 10;
+
 export class Channel {
   #port;
   #signal;
   #receivers = new Map(); // exchange id → function(message)
   #nextId = 1;
+  #out = []; // messages not sent yet (see send)
+  #transfer = [];
+  #queued = 0; // body bytes in #out
 
   /** `port`: a MessagePort nobody listens on; `signal`: the SharedArrayBuffer the other end notifies on. */
   constructor(port, signal) {
@@ -32,17 +38,39 @@ export class Channel {
     this.#receivers.delete(id);
   }
 
-  /** Fire and forget: the other end never answers a message directly. */
+  /**
+   * Fire and forget: the other end never answers a message directly.
+   * Messages wait here until this thread next waits (or `flush`): what the
+   * guest does between two waits, e.g. a request, its body and its end,
+   * reaches the other thread as one message, which wakes it once.
+   */
   send(message, transfer) {
-    this.#port.postMessage(message, transfer);
+    this.#out.push(message);
+    if (transfer) for (const b of transfer) this.#transfer.push(b);
+    // A long body goes on as it is written, so the socket is never idle for long.
+    this.#queued += message.chunk?.byteLength ?? 0;
+    if (this.#queued >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Sends the messages `send` queued. */
+  flush() {
+    if (this.#out.length === 0) return;
+    const out = this.#out;
+    const transfer = this.#transfer;
+    this.#out = [];
+    this.#transfer = [];
+    this.#queued = 0;
+    this.#port.postMessage(out.length === 1 ? out[0] : { batch: out }, transfer);
   }
 
   /**
    * Asks the other thread to start writing the new bytes of the file at `fd`
-   * to disk now (see ../background-sync.js). Fire and forget.
+   * to disk now (see ../background-sync.js). Fire and forget, at once: the
+   * disk should start while the guest goes on writing.
    */
   writeBack(fd) {
     this.send({ op: 'write-back', fd });
+    this.flush();
   }
 
   /** Blocks until the other thread has no sync of `fd` in flight: call it before closing `fd`. */
@@ -69,6 +97,7 @@ export class Channel {
    * `deadline` (ns, bigint; null waits as long as it takes). Returns `ready()`.
    */
   waitFor(ready, deadline = null) {
+    this.flush();
     for (;;) {
       // Read the counter before pumping: a message posted after the pump
       // changes it, so the wait below returns at once instead of missing it.
@@ -90,8 +119,10 @@ export class Channel {
    * one open left its resources behind; this closes their connections.
    */
   abortAll() {
-    if (this.#receivers.size === 0) return;
-    this.#receivers.clear();
-    this.send({ op: 'abort-all' });
+    if (this.#receivers.size > 0) {
+      this.#receivers.clear();
+      this.send({ op: 'abort-all' });
+    }
+    this.flush();
   }
 }

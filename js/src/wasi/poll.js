@@ -17,6 +17,7 @@ export function createPoll(channel) {
     }
 
     ready() {
+      channel.flush(); // a guest that polls instead of blocking is waiting too
       channel.pump();
       return this.#test();
     }
