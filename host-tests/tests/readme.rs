@@ -12,7 +12,6 @@ use transcript_snapshot_host::{
 };
 
 async fn embed(
-    wasm: &Path,
     cache_dir: &Path,
     workspace: &Path,
     gateway_url: &str,
@@ -20,7 +19,7 @@ async fn embed(
     worker_token: String,
 ) -> wasmtime::Result<()> {
     // README:rust:begin
-    let host = SnapshotHost::load(wasm, Some(cache_dir))?; // compiles once, then loads in ~1 ms
+    let host = SnapshotHost::bundled(Some(cache_dir))?; // the built-in component, compiled once and cached
     let sandbox = Sandbox::new()
         .preopen(workspace, "/workspace") // the only directory the component sees
         .allow_only([authority]); // the only gateway it may reach
@@ -56,7 +55,6 @@ async fn the_rust_example_hydrates() {
     let authority = gw.url.trim_start_matches("http://").to_string();
     let url = format!("{}/lobu", gw.url);
     embed(
-        host_tests::build::component_path(),
         cache.path(),
         ws.path(),
         &url,
