@@ -71,6 +71,7 @@ class Transfer {
   #filling = null; // the pooled buffer response bytes are gathered in
   #filled = 0; // bytes of it not yet posted
   #paused = false;
+  #bodyEnded = false; // the worker sent the whole request body
   #spec;
   #outbox;
   #flushData = () => this.#flush();
@@ -79,7 +80,7 @@ class Transfer {
   /** `outbox.post(message, transfer)` reaches the worker; `agent` pools the connections. */
   constructor(spec, outbox, agent, forget) {
     this.#id = spec.id;
-    this.#post = (message, transfer) => outbox.post(message, transfer);
+    this.#post = (message, transfer, quiet) => outbox.post(message, transfer, quiet);
     this.#outbox = outbox;
     this.#forget = forget;
     this.#spec = spec;
@@ -147,11 +148,14 @@ class Transfer {
   #ack() {
     const buffers = this.#written;
     this.#written = [];
-    if (!this.#over) this.#post({ id: this.#id, type: 'ack', n: this.#unacked, buffers }, buffers);
+    // Once the body is complete the guest no longer waits for acks (it waits
+    // for the response): they only return buffers, and need not wake it.
+    if (!this.#over) this.#post({ id: this.#id, type: 'ack', n: this.#unacked, buffers }, buffers, this.#bodyEnded);
     this.#unacked = 0;
   }
 
   end() {
+    this.#bodyEnded = true;
     if (!this.#over) this.#req.end();
   }
 

@@ -11,6 +11,7 @@ export class Outbox {
   #transfer = [];
   #before = new Set(); // work to do just before the turn's messages go (e.g. gather bytes)
   #scheduled = false;
+  #wakes = false; // some queued message is one the worker may be waiting for
 
   /** `port`: the worker's MessagePort; `signal`: the SharedArrayBuffer it waits on. */
   constructor(port, signal) {
@@ -18,9 +19,14 @@ export class Outbox {
     this.#wake = new Int32Array(signal);
   }
 
-  /** Queues a message (and the buffers it transfers) for the end of this turn. */
-  post(message, transfer) {
+  /**
+   * Queues a message (and the buffers it transfers) for the end of this turn.
+   * A `quiet` one is not worth waking the worker for: it waits for the next
+   * wake-up (or for the worker's next look at its port).
+   */
+  post(message, transfer, quiet = false) {
     this.#messages.push(message);
+    if (!quiet) this.#wakes = true;
     if (transfer) for (const b of transfer) this.#transfer.push(b);
     this.#schedule();
   }
@@ -47,13 +53,16 @@ export class Outbox {
     if (this.#messages.length === 0) return;
     const messages = this.#messages;
     const transfer = this.#transfer;
+    const wakes = this.#wakes;
     this.#messages = [];
     this.#transfer = [];
+    this.#wakes = false;
     try {
       this.#port.postMessage(messages.length === 1 ? messages[0] : { batch: messages }, transfer);
     } catch {
       return; // the port is closed: the client is gone
     }
+    if (!wakes) return;
     Atomics.add(this.#wake, 0, 1);
     Atomics.notify(this.#wake, 0);
   }

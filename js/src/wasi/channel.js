@@ -97,13 +97,13 @@ export class Channel {
    * `deadline` (ns, bigint; null waits as long as it takes). Returns `ready()`.
    */
   waitFor(ready, deadline = null) {
-    this.flush();
     for (;;) {
       // Read the counter before pumping: a message posted after the pump
       // changes it, so the wait below returns at once instead of missing it.
       const seen = Atomics.load(this.#signal, 0);
       this.pump();
       if (ready()) return true;
+      this.flush(); // what the other side may be waiting for, before this thread sleeps
       let ms = Infinity;
       if (deadline !== null) {
         const left = deadline - hrtime.bigint();

@@ -35,6 +35,8 @@ const REPORT_EVERY = 1 << 20;
  */
 const SEND_BUFFER = 256 << 10;
 const sendPool = new BufferPool(SEND_BUFFER, (SEND_WINDOW / SEND_BUFFER) * 2); // every exchange of this worker
+/** Body writes smaller than this are copied into a buffer of their own size. */
+const SMALL_COPY = 64 << 10;
 
 export class Exchange {
   #channel;
@@ -163,7 +165,7 @@ export class Exchange {
   }
 
   #free() {
-    if (this.#acked < this.#flushAt) return 0; // a flush in progress
+    if (this.#acked < this.#flushAt && !this.#whole()) return 0; // a flush in progress
     const free = SEND_WINDOW - (this.#written - this.#acked);
     return free >= MIN_GRANT ? free : 0;
   }
@@ -186,16 +188,34 @@ export class Exchange {
     // only during this call: copy it now, into buffers the host gives back.
     for (let at = 0; at < bytes.byteLength; at += SEND_BUFFER) {
       const part = bytes.subarray(at, at + SEND_BUFFER);
-      const chunk = new Uint8Array(sendPool.take(), 0, part.byteLength);
-      chunk.set(part);
+      let chunk;
+      if (part.byteLength < SMALL_COPY) {
+        chunk = part.slice(); // a small body (or tail): no 256 KiB buffer for a few bytes
+      } else {
+        chunk = new Uint8Array(sendPool.take(), 0, part.byteLength);
+        chunk.set(part);
+      }
       this.#post({ op: 'body', chunk }, [chunk.buffer]);
     }
   }
 
+  /**
+   * A flush completes once its bytes are on the socket, except that of a
+   * body already written to its declared length: nothing can follow it but
+   * `finish`, which goes out with it (they leave this thread together when it
+   * next waits, see channel.js), and the server knows the body complete by
+   * its length. Waiting there would cost a round trip between the threads
+   * before every `finish`. A failure to send still reaches the guest,
+   * through the response.
+   */
   flush() {
     this.#channel.pump();
     this.#checkWritable();
     this.#flushAt = this.#written;
+  }
+
+  #whole() {
+    return this.#declared !== undefined && this.#written === this.#declared;
   }
 
   /** Whether check-write would grant something (or report a failure). */

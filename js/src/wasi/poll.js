@@ -17,9 +17,10 @@ export function createPoll(channel) {
     }
 
     ready() {
-      channel.flush(); // a guest that polls instead of blocking is waiting too
       channel.pump();
-      return this.#test();
+      if (this.#test()) return true;
+      channel.flush(); // a guest that polls instead of blocking is waiting too
+      return false;
     }
 
     block() {
