@@ -27,9 +27,10 @@ pub mod server;
 pub mod store;
 pub mod token;
 pub mod validate;
+pub mod version;
 
 pub use error::{ApiError, GatewayError};
-pub use routes::SNAPSHOT_PATH;
+pub use routes::{REPR_DIGEST, SNAPSHOT_PATH, SNAPSHOT_RUN_ID};
 pub use server::{serve, GatewayConfig, RunningGateway};
 pub use store::Backend;
 pub use token::{mint_token, TokenClaims, TokenError};

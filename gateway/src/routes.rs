@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, IF_MATCH, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -13,14 +13,20 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 
 use crate::error::ApiError;
-use crate::store::Store;
+use crate::store::{SnapshotVersion, Store, StoreError, WriteOutcome};
 use crate::token::{Scope, TokenVerifier, VerifiedToken};
-use crate::validate::{parse_write_request, MAX_BODY_BYTES};
+use crate::validate::{parse_write_request, TerminalStatus, MAX_BODY_BYTES};
+use crate::version::{SnapshotDigest, TagList, WritePreconditions};
 
 /// The route below the configurable prefix.
 pub const SNAPSHOT_PATH: &str = "/worker/transcript/snapshot";
 
 const NDJSON: &str = "application/x-ndjson; charset=utf-8";
+
+/// The run id of the snapshot an `etag` names.
+pub const SNAPSHOT_RUN_ID: HeaderName = HeaderName::from_static("x-snapshot-run-id");
+/// RFC 9530 digest of the body GET sends.
+pub const REPR_DIGEST: HeaderName = HeaderName::from_static("repr-digest");
 
 pub(crate) struct AppState {
     pub(crate) store: Store,
@@ -41,28 +47,65 @@ pub(crate) fn router(state: Arc<AppState>, prefix: &str) -> Router {
         .with_state(state)
 }
 
-/// GET: the latest `completed` snapshot of the token's scope, byte for byte.
+/// GET: the latest `completed` snapshot of the scope, byte for byte, named by
+/// its `etag`. With `If-None-Match` naming it: 304, from metadata alone.
 async fn read_snapshot(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let scope = scope_of(&authenticate(&state.verifier, &headers)?)?;
-    let jsonl = state
+    // A malformed field is ignored: the client gets the full answer.
+    let if_none_match = tag_list(&headers, &IF_NONE_MATCH).filter(|t| *t != TagList::Malformed);
+    if let Some(tags) = &if_none_match {
+        let version = state
+            .store
+            .latest_completed_version(&scope)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        if !tags.if_none_match_passes(Some(version.digest)) {
+            return not_modified(&version);
+        }
+    }
+    let (version, jsonl) = state
         .store
         .latest_completed(&scope)
         .await?
         .ok_or(ApiError::NotFound)?;
-    // A String body is sized exactly, so hyper sets content-length itself.
-    Ok(([(CONTENT_TYPE, HeaderValue::from_static(NDJSON))], jsonl).into_response())
+    // A newer write between the two queries may be the client's own.
+    if let Some(tags) = &if_none_match {
+        if !tags.if_none_match_passes(Some(version.digest)) {
+            return not_modified(&version);
+        }
+    }
+    let mut response = (
+        [
+            (CONTENT_TYPE, HeaderValue::from_static(NDJSON)),
+            (REPR_DIGEST, header_value(version.digest.repr_digest())?),
+        ],
+        // A String body is sized exactly, so hyper sets content-length itself.
+        jsonl,
+    )
+        .into_response();
+    insert_version_headers(response.headers_mut(), version.digest, version.run_id)?;
+    Ok(response)
+}
+
+/// 304 with the validator headers and no body.
+fn not_modified(version: &SnapshotVersion) -> Result<Response, ApiError> {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    insert_version_headers(response.headers_mut(), version.digest, version.run_id)?;
+    Ok(response)
 }
 
 /// POST: store one run's snapshot. The token is checked before the body is
 /// read, so unauthenticated clients cannot make the gateway buffer 32 MiB.
+/// Order: 401 · 400 scope · 413/400 body · 403 run binding · 409 duplicate
+/// · 412 precondition · 200.
 async fn write_snapshot(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let token = authenticate(&state.verifier, &headers)?;
     let scope = scope_of(&token)?;
     let bytes = read_body(&headers, body).await?;
@@ -72,25 +115,83 @@ async fn write_snapshot(
         Some(_) => return Err(ApiError::Forbidden("token is bound to another run")),
         None => return Err(ApiError::Forbidden("a per-run token is required to write")),
     }
+    let preconditions = WritePreconditions {
+        if_match: tag_list(&headers, &IF_MATCH),
+        if_none_match: tag_list(&headers, &IF_NONE_MATCH),
+    };
     // The run is bound to this scope by the token's signature, which covers
     // both; there is no separate run registry to consult.
-    let id = state
+    let outcome = state
         .store
-        .insert(
+        .write(
             &scope,
             request.run_id,
             request.terminal_status,
             &request.snapshot_jsonl,
+            &preconditions,
         )
-        .await?
-        .ok_or(ApiError::Conflict)?;
-    tracing::info!(
-        run_id = request.run_id,
-        status = request.terminal_status.as_str(),
-        bytes = request.snapshot_jsonl.len(),
-        "snapshot stored"
-    );
-    Ok(Json(json!({ "id": id })))
+        .await?;
+    match outcome {
+        WriteOutcome::Stored { id, digest } => {
+            tracing::info!(
+                run_id = request.run_id,
+                status = request.terminal_status.as_str(),
+                bytes = request.snapshot_jsonl.len(),
+                "snapshot stored"
+            );
+            let mut response = Json(json!({ "id": id })).into_response();
+            // Only a completed snapshot is a version GET can serve; naming a
+            // failed one would make the writer's next If-Match fail.
+            if request.terminal_status == TerminalStatus::Completed {
+                insert_version_headers(response.headers_mut(), digest, request.run_id)?;
+            }
+            Ok(response)
+        }
+        WriteOutcome::Duplicate => Err(ApiError::Conflict),
+        WriteOutcome::PreconditionFailed(latest) => {
+            tracing::info!(
+                run_id = request.run_id,
+                latest_run_id = latest.map(|v| v.run_id),
+                "snapshot not stored: precondition failed"
+            );
+            precondition_failed(latest)
+        }
+    }
+}
+
+/// 412 naming the latest completed version (null fields when there is none).
+fn precondition_failed(latest: Option<SnapshotVersion>) -> Result<Response, ApiError> {
+    let body = json!({
+        "error": "the latest completed snapshot is not the version named by the precondition",
+        "latestRunId": latest.map(|v| v.run_id),
+        "etag": latest.map(|v| v.digest.etag()),
+    });
+    let mut response = (StatusCode::PRECONDITION_FAILED, Json(body)).into_response();
+    if let Some(version) = latest {
+        insert_version_headers(response.headers_mut(), version.digest, version.run_id)?;
+    }
+    Ok(response)
+}
+
+fn insert_version_headers(
+    headers: &mut HeaderMap,
+    digest: SnapshotDigest,
+    run_id: i64,
+) -> Result<(), ApiError> {
+    headers.insert(axum::http::header::ETAG, header_value(digest.etag())?);
+    headers.insert(SNAPSHOT_RUN_ID, HeaderValue::from(run_id));
+    Ok(())
+}
+
+/// Base64 and the fixed prefixes are always valid header bytes; the error
+/// arm only keeps a panic off the request path.
+fn header_value(value: String) -> Result<HeaderValue, ApiError> {
+    HeaderValue::try_from(value).map_err(|_| ApiError::Internal(StoreError::BadHeaderValue))
+}
+
+/// All lines of a conditional header as one list; `None` when absent.
+fn tag_list(headers: &HeaderMap, name: &HeaderName) -> Option<TagList> {
+    TagList::from_lines(headers.get_all(name).iter().map(HeaderValue::as_bytes))
 }
 
 /// DELETE: remove every snapshot of the scope; idempotent.

@@ -87,6 +87,11 @@ impl RunningGateway {
         self.store.backend()
     }
 
+    /// Snapshot bodies read from the database so far. A 304 adds none.
+    pub fn snapshot_body_reads(&self) -> u64 {
+        self.store.snapshot_body_reads()
+    }
+
     /// Stops accepting connections, lets in-flight requests finish, then
     /// closes the database pool.
     pub async fn shutdown(mut self) -> Result<(), GatewayError> {

@@ -1,20 +1,28 @@
 //! Snapshot storage over one code path for SQLite and PostgreSQL (sqlx's
 //! `Any` driver). Races between replicas are settled by the table's unique
-//! key, never by process memory.
+//! key and a per-conversation write lock, never by process memory.
+
+mod backfill;
+mod read;
+mod write;
+
+pub use read::SnapshotVersion;
+pub use write::WriteOutcome;
 
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyPoolOptions;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{MigrateError, Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AnyPool, ConnectOptions, Row};
+use sqlx::{AnyPool, ConnectOptions};
 
 use crate::token::Scope;
-use crate::validate::TerminalStatus;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -24,6 +32,8 @@ pub enum StoreError {
     Migrate(#[from] MigrateError),
     #[error("snapshot of {0} bytes does not fit the byte_size column")]
     TooLarge(usize),
+    #[error("a stored value is not a valid header value")]
+    BadHeaderValue,
 }
 
 /// Which database a `--database` value names.
@@ -83,6 +93,9 @@ fn resolve(database: &str) -> Target {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Snapshot bodies fetched from the database, so tests (and operators)
+    /// can see that a 304 reads none.
+    body_reads: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -103,61 +116,27 @@ impl Store {
         let pool = options.connect(&target.url).await?;
         let migrator = Migrator::new(EmbeddedMigrations(target.backend)).await?;
         migrator.run(&pool).await?;
-        Ok(Self {
+        let store = Self {
             pool,
             backend: target.backend,
-        })
+            body_reads: Arc::default(),
+        };
+        store.backfill_digests().await?;
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    /// The latest `completed` snapshot of the scope, by run id.
-    pub async fn latest_completed(&self, scope: &Scope) -> Result<Option<String>, StoreError> {
-        let row: Option<AnyRow> = sqlx::query(
-            "SELECT snapshot_jsonl FROM agent_transcript_snapshot \
-             WHERE organization_id = $1 AND agent_id = $2 AND conversation_id = $3 \
-             AND terminal_status = 'completed' ORDER BY run_id DESC LIMIT 1",
-        )
-        .bind(&scope.organization_id)
-        .bind(&scope.agent_id)
-        .bind(&scope.conversation_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    /// How many snapshot bodies this store has fetched from the database
+    /// (GET 200, and digests computed for rows stored without one).
+    pub fn snapshot_body_reads(&self) -> u64 {
+        self.body_reads.load(Ordering::Relaxed)
     }
 
-    /// Inserts one snapshot; `Ok(None)` when the run already has one.
-    pub async fn insert(
-        &self,
-        scope: &Scope,
-        run_id: i64,
-        status: TerminalStatus,
-        snapshot_jsonl: &str,
-    ) -> Result<Option<i64>, StoreError> {
-        let byte_size = i32::try_from(snapshot_jsonl.len())
-            .map_err(|_| StoreError::TooLarge(snapshot_jsonl.len()))?;
-        // DO NOTHING + RETURNING yields no row on a duplicate: the unique key
-        // decides the race, atomically, whichever replica gets there first.
-        // Placeholders appear in order, as SQLite numbers `$n` by appearance.
-        let row: Option<AnyRow> = sqlx::query(
-            "INSERT INTO agent_transcript_snapshot \
-             (organization_id, agent_id, conversation_id, run_id, snapshot_jsonl, byte_size, terminal_status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (organization_id, agent_id, conversation_id, run_id) DO NOTHING \
-             RETURNING id",
-        )
-        .bind(&scope.organization_id)
-        .bind(&scope.agent_id)
-        .bind(&scope.conversation_id)
-        .bind(run_id)
-        .bind(snapshot_jsonl)
-        .bind(byte_size)
-        .bind(status.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
+    fn count_body_reads(&self, rows: usize) {
+        self.body_reads.fetch_add(rows as u64, Ordering::Relaxed);
     }
 
     /// Deletes every snapshot of the scope; returns how many there were.
@@ -188,16 +167,30 @@ struct EmbeddedMigrations(Backend);
 impl EmbeddedMigrations {
     fn sources(&self) -> &'static [(i64, &'static str, &'static str)] {
         match self.0 {
-            Backend::Sqlite => &[(
-                1,
-                "agent transcript snapshot",
-                include_str!("../migrations/sqlite/0001_agent_transcript_snapshot.sql"),
-            )],
-            Backend::Postgres => &[(
-                1,
-                "agent transcript snapshot",
-                include_str!("../migrations/postgres/0001_agent_transcript_snapshot.sql"),
-            )],
+            Backend::Sqlite => &[
+                (
+                    1,
+                    "agent transcript snapshot",
+                    include_str!("../migrations/sqlite/0001_agent_transcript_snapshot.sql"),
+                ),
+                (
+                    2,
+                    "snapshot sha256",
+                    include_str!("../migrations/sqlite/0002_snapshot_sha256.sql"),
+                ),
+            ],
+            Backend::Postgres => &[
+                (
+                    1,
+                    "agent transcript snapshot",
+                    include_str!("../migrations/postgres/0001_agent_transcript_snapshot.sql"),
+                ),
+                (
+                    2,
+                    "snapshot sha256",
+                    include_str!("../migrations/postgres/0002_snapshot_sha256.sql"),
+                ),
+            ],
         }
     }
 }
