@@ -106,6 +106,16 @@ impl TestGateway {
 
     pub async fn start_with_prefix(backend: Backend, prefix: &str) -> Self {
         let (database, dir) = fresh_database(backend).await;
+        Self::start_on(backend, database, dir, prefix).await
+    }
+
+    /// Starts on an existing database (`dir` keeps a SQLite temp dir alive).
+    pub async fn start_on(
+        backend: Backend,
+        database: String,
+        dir: Option<tempfile::TempDir>,
+        prefix: &str,
+    ) -> Self {
         let config = GatewayConfig::new("127.0.0.1:0".parse().expect("addr"), database, SECRET)
             .with_prefix(prefix);
         let gateway = serve(config).await.expect("gateway starts");
@@ -131,6 +141,35 @@ impl TestGateway {
 
     pub async fn post_json(&self, token: Option<&str>, body: &Value) -> Response {
         self.post_raw(token, body.to_string().into_bytes()).await
+    }
+
+    /// GET with extra request headers (e.g. `if-none-match`).
+    pub async fn get_with(&self, token: &str, headers: &[(&str, &str)]) -> Response {
+        let mut request = self.client.get(self.url());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        send(request, Some(token)).await
+    }
+
+    /// POSTs a snapshot for `run_id` with that run's token and extra headers
+    /// (e.g. `if-match`).
+    pub async fn write_with(
+        &self,
+        scope: &Scope,
+        run_id: i64,
+        jsonl: &str,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut request = self
+            .client
+            .post(self.url())
+            .header("content-type", "application/json")
+            .body(write_body("completed", jsonl, run_id).to_string());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        send(request, Some(&scope.run_token(run_id))).await
     }
 
     pub async fn post_raw(&self, token: Option<&str>, body: Vec<u8>) -> Response {
@@ -170,6 +209,27 @@ async fn send(request: reqwest::RequestBuilder, token: Option<&str>) -> Response
 
 pub fn write_body(status: &str, jsonl: &str, run_id: i64) -> Value {
     serde_json::json!({"terminalStatus": status, "snapshotJsonl": jsonl, "runId": run_id})
+}
+
+/// The etag the gateway must give `bytes`, computed here independently:
+/// `"sha256-<standard base64 of SHA-256>"`.
+pub fn expected_etag(bytes: &[u8]) -> String {
+    format!("\"sha256-{}\"", sha256_base64(bytes))
+}
+
+pub fn sha256_base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
+/// A response header as text, if present.
+pub fn header(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// Status and parsed JSON body of a response.
