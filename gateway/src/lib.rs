@@ -2,7 +2,9 @@
 //!
 //! Serves the wire contract's GET/POST/DELETE on
 //! `{prefix}/worker/transcript/snapshot`, stores snapshots in SQLite or
-//! PostgreSQL, and mints/verifies its own bearer tokens.
+//! PostgreSQL, and mints/verifies its own bearer tokens. Each snapshot's
+//! SHA-256 is its version: `etag` on GET and POST, `304` for a current
+//! `If-None-Match`, `412` for a stale `If-Match` (see [`version`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
