@@ -5,7 +5,6 @@
 //! pick the preopen whose name is the longest prefix of the path, component by
 //! component, and address the file relative to it.
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -48,12 +47,6 @@ impl Located {
     /// The file itself, relative to the preopen.
     pub fn file_path(&self) -> String {
         self.sibling(&self.name)
-    }
-
-    /// Where `hydrate` stages a download: hidden, beside the file, and the same
-    /// name every time so a copy left by a crash is found and replaced.
-    pub fn temp_path(&self) -> String {
-        self.sibling(&format!(".{}.hydrate-tmp", self.name))
     }
 }
 
@@ -139,7 +132,7 @@ mod tests {
         let l = locate("/workspace/a/b/s.jsonl", &pre).unwrap();
         assert_eq!(l.preopen, 1);
         assert_eq!(l.file_path(), "a/b/s.jsonl");
-        assert_eq!(l.temp_path(), "a/b/.s.jsonl.hydrate-tmp");
+        assert_eq!(l.sibling(".s.tmp"), "a/b/.s.tmp");
         assert_eq!(l.dir_path(), "a/b");
         // "/work" is not a prefix of "/workspace" component-wise.
         assert_eq!(

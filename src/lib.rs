@@ -4,7 +4,7 @@
 //!
 //! The pure logic (URL joining, input checks, JSON string escaping, body
 //! length accounting, outcome classification, run-binding parsing, guest path
-//! resolution) lives in plain modules with native unit tests. `guest` holds the
+//! resolution, staging-file names and staleness) lives in plain modules with native unit tests. `guest` holds the
 //! thin glue over `wasi:http` and `wasi:filesystem`.
 //!
 //! The crate is `no_std` on wasm so the component imports nothing from
@@ -26,6 +26,7 @@ pub mod options;
 pub mod redact;
 pub mod retry;
 pub mod run_binding;
+pub mod staging;
 pub mod token;
 
 mod guest;

@@ -1,12 +1,13 @@
-//! Crash safety: a host killed (SIGKILL) while a hydrate streams into the
-//! temporary file leaves the session file byte-identical, and the next
-//! hydrate succeeds and leaves no temporary file behind.
+//! Crash safety: a host killed (SIGKILL) while a hydrate streams into its
+//! staging file leaves the session file byte-identical, and a later hydrate
+//! succeeds and removes the leftover once it is stale (unmodified for longer
+//! than the dead call's deadline plus an hour; aged here by hand).
 
 mod common;
 
 use host_tests::cases::{Reply, Then};
 use host_tests::mock_gateway::MockGateway;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,19 @@ fn hydrate(url: &str, session: &Path) -> Command {
     cmd
 }
 
+/// The staging file a hydrate of `session.jsonl` in `dir` is writing, once it holds bytes.
+fn staging_file(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(".session.jsonl.hydrate-tmp."))
+                && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+        })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_mid_hydrate_leaves_the_session_file_intact() {
     let new = "{\"n\":\"new\"}\n".repeat(10_000);
@@ -40,21 +54,23 @@ async fn sigkill_mid_hydrate_leaves_the_session_file_intact() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let session = dir.path().join("session.jsonl");
-    let temp = dir.path().join(".session.jsonl.hydrate-tmp");
     let old = b"{\"n\":\"old\"}\n".repeat(50);
     std::fs::write(&session, &old).unwrap();
 
     let mut child = hydrate(&gw.url, &session).spawn().unwrap();
     let start = Instant::now();
-    // Wait until the component has streamed bytes into the temporary file.
-    while std::fs::metadata(&temp).map_or(0, |m| m.len()) == 0 {
+    // Wait until the component has streamed bytes into its staging file.
+    let temp = loop {
+        if let Some(temp) = staging_file(dir.path()) {
+            break temp;
+        }
         assert!(
             start.elapsed() < Duration::from_secs(60),
             "no temporary file appeared"
         );
         assert!(child.try_wait().unwrap().is_none(), "the host exited early");
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    };
     child.kill().unwrap(); // SIGKILL: no destructor, no cleanup runs
     child.wait().unwrap();
     assert_eq!(
@@ -64,8 +80,15 @@ async fn sigkill_mid_hydrate_leaves_the_session_file_intact() {
     );
     assert!(
         temp.exists(),
-        "the crash left its temporary file (the next hydrate must clean it)"
+        "the crash left its staging file (a later hydrate must clean it)"
     );
+    // As if the crash were two hours ago: past the dead call's deadline (30 s)
+    // plus the hour a live call is given.
+    std::fs::File::options()
+        .write(true)
+        .open(&temp)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now() - Duration::from_secs(7200)))
+        .unwrap();
 
     let status = hydrate(&gw.url, &session).status().unwrap();
     assert!(status.success());

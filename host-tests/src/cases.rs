@@ -35,7 +35,16 @@ impl Bytes {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum Entry {
-    Dir { dir: bool },
+    Dir {
+        dir: bool,
+    },
+    /// A text file last modified this long ago (in `before`; `after` only
+    /// compares the text): a staging file left by a crash goes only once old.
+    Aged {
+        text: String,
+        #[serde(rename = "modified-seconds-ago")]
+        seconds_ago: u64,
+    },
     File(Bytes),
 }
 

@@ -15,11 +15,28 @@ pub fn prepare(case: &Case, dir: &Path) {
         let path = dir.join(rel);
         match entry {
             Entry::Dir { .. } => std::fs::create_dir_all(&path).expect("create dir"),
-            Entry::File(bytes) => {
+            Entry::File(_) | Entry::Aged { .. } => {
                 std::fs::create_dir_all(path.parent().expect("parent")).expect("create parent");
-                std::fs::write(&path, bytes.to_vec()).expect("write file");
+                std::fs::write(&path, file_bytes(entry)).expect("write file");
             }
         }
+        if let Entry::Aged { seconds_ago, .. } = entry {
+            let at = std::time::SystemTime::now() - std::time::Duration::from_secs(*seconds_ago);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(at))
+                .expect("set modification time");
+        }
+    }
+}
+
+/// A file entry's bytes (empty for a directory).
+fn file_bytes(entry: &Entry) -> Vec<u8> {
+    match entry {
+        Entry::File(bytes) => bytes.to_vec(),
+        Entry::Aged { text, .. } => text.as_bytes().to_vec(),
+        Entry::Dir { .. } => Vec::new(),
     }
 }
 
@@ -84,15 +101,18 @@ pub fn check_after(case: &Case, dir: &Path) -> Vec<String> {
                 problems.push(format!("directory {rel} missing"))
             }
             Entry::Dir { .. } => {}
-            Entry::File(bytes) => match files.remove(rel) {
-                None => problems.push(format!("file {rel} missing")),
-                Some(got) if got != bytes.to_vec() => problems.push(format!(
-                    "file {rel} holds {} instead of {}",
-                    show(&got),
-                    show(&bytes.to_vec())
-                )),
-                Some(_) => {}
-            },
+            Entry::File(_) | Entry::Aged { .. } => {
+                let want = file_bytes(entry);
+                match files.remove(rel) {
+                    None => problems.push(format!("file {rel} missing")),
+                    Some(got) if got != want => problems.push(format!(
+                        "file {rel} holds {} instead of {}",
+                        show(&got),
+                        show(&want)
+                    )),
+                    Some(_) => {}
+                }
+            }
         }
     }
     for rel in files.keys() {

@@ -14,7 +14,7 @@ const ALLOWED: &[&str] = &[
     "wasi:clocks/monotonic-clock",
     // Jitter for retry backoff.
     "wasi:random/insecure",
-    // Only as a type: filesystem timestamps are wall-clock datetimes.
+    // The time now, to tell a stale staging file by its modification time.
     "wasi:clocks/wall-clock",
 ];
 

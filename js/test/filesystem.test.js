@@ -97,6 +97,45 @@ describe('wasi:filesystem sandbox', () => {
   });
 });
 
+describe('wasi:filesystem directory listing and stat-at', () => {
+  const list = (d) => {
+    const stream = d.readDirectory();
+    const out = [];
+    for (let e = stream.readDirectoryEntry(); e !== undefined; e = stream.readDirectoryEntry()) out.push(`${e.name}:${e.type}`);
+    return out.sort();
+  };
+
+  it('lists a directory with each entry\'s type, never following a link', () => {
+    mkdirSync(path.join(ws, 'listed'));
+    writeFileSync(path.join(ws, 'listed/a'), 'a');
+    symlinkSync(path.join(outside, 'secret'), path.join(ws, 'listed/out'));
+    const d = dir.openAt(NOFOLLOW, 'listed', { directory: true }, READ);
+    try {
+      assert.deepEqual(list(d), ['a:regular-file', 'out:symbolic-link']);
+      assert.equal(d.statAt(NOFOLLOW, 'a').type, 'regular-file');
+      assert.equal(d.statAt(NOFOLLOW, 'a').size, 1n);
+      assert.equal(typeof d.statAt(NOFOLLOW, 'a').dataModificationTimestamp.seconds, 'bigint');
+      assert.equal(d.statAt(NOFOLLOW, 'out').type, 'symbolic-link'); // the link, not the secret
+      assert.equal(code(() => d.statAt(FOLLOW, 'out')), 'unsupported');
+      assert.equal(code(() => d.statAt(NOFOLLOW, 'missing')), 'no-entry');
+    } finally {
+      drop(d);
+    }
+    assert.ok(list(dir).includes('listed:directory')); // the preopen lists too
+  });
+
+  it('refuses to list or stat outside the preopen', () => {
+    assert.equal(code(() => dir.statAt(NOFOLLOW, '../outside/secret')), 'not-permitted');
+    assert.equal(code(() => dir.statAt(NOFOLLOW, 'out-dir/secret')), 'not-permitted');
+    const f = dir.openAt(NOFOLLOW, 'sub/file', NONE, READ);
+    try {
+      assert.equal(code(() => f.readDirectory()), 'not-directory');
+    } finally {
+      drop(f);
+    }
+  });
+});
+
 describe('wasi:filesystem operations', () => {
   it('writes, syncs, reads, renames and unlinks as the component does', () => {
     dir.createDirectoryAt('.openclaw');

@@ -3,9 +3,11 @@
 //! what lets the same component run on wasmtime, jco and wasmtime-py.
 
 use crate::guest_path::{self, Located, PathError};
+use crate::staging::{self, Temp, Time};
 use crate::types::{Error, FilesystemError};
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use wasi::clocks::wall_clock;
 use wasi::filesystem::preopens;
 use wasi::filesystem::types::{
     Advice, Descriptor, DescriptorFlags, DescriptorType, ErrorCode, OpenFlags, PathFlags,
@@ -76,29 +78,90 @@ impl SessionFile {
         Ok(())
     }
 
-    /// Creates (or empties) the staging file beside the session file.
-    pub fn create_temp(&self) -> Result<Descriptor, Error> {
-        self.root
-            .open_at(
+    /// Creates this call's own staging file beside the session file, under a
+    /// fresh name (see [`staging`]) and exclusively, so no other call can be
+    /// writing into it. `timeout_ms` is the call's deadline, which the name
+    /// carries for [`SessionFile::remove_stale_temps`].
+    pub fn create_staging(&self, timeout_ms: u32) -> Result<Staging<'_>, Error> {
+        let mut tries = 1;
+        loop {
+            let tag = wasi::random::insecure::get_insecure_random_u64();
+            let path = self
+                .at
+                .sibling(&staging::temp_name(&self.at.name, timeout_ms, tag));
+            match self.root.open_at(
                 PathFlags::empty(),
-                &self.at.temp_path(),
-                OpenFlags::CREATE | OpenFlags::TRUNCATE,
+                &path,
+                OpenFlags::CREATE | OpenFlags::EXCLUSIVE,
                 DescriptorFlags::WRITE,
-            )
-            .map_err(|c| error("create temporary file", c))
+            ) {
+                Ok(file) => {
+                    return Ok(Staging {
+                        session: self,
+                        path,
+                        file: Some(file),
+                        promoted: false,
+                    })
+                }
+                // Two equal 64-bit tags: only a poor random source makes this
+                // happen twice.
+                Err(ErrorCode::Exist) if tries < CREATE_TRIES => tries += 1,
+                Err(code) => return Err(error("create temporary file", code)),
+            }
+        }
     }
 
-    /// Removes the staging file, if any. Best effort: it only ever holds a
-    /// copy of bytes that were never promoted.
-    pub fn remove_temp(&self) {
-        let _ = self.root.unlink_file_at(&self.at.temp_path());
-    }
-
-    /// Atomically replaces the session file with the staging file.
-    pub fn promote_temp(&self) -> Result<(), Error> {
-        self.root
-            .rename_at(&self.at.temp_path(), &self.root, &self.at.file_path())
-            .map_err(|c| error("rename temporary file over session file", c))
+    /// Removes the staging files of this session file that no live call can
+    /// be writing: those of crashed hosts, once stale by [`staging::is_stale`].
+    /// Best effort: a leftover only costs disk, so no failure here fails the call.
+    pub fn remove_stale_temps(&self) {
+        let opened;
+        let dir = if self.at.dirs.is_empty() {
+            &self.root
+        } else {
+            match self.root.open_at(
+                PathFlags::empty(),
+                &self.at.dir_path(),
+                OpenFlags::DIRECTORY,
+                DescriptorFlags::READ,
+            ) {
+                Ok(d) => {
+                    opened = d;
+                    &opened
+                }
+                Err(_) => return, // no directory yet: nothing to clean
+            }
+        };
+        let Ok(entries) = dir.read_directory() else {
+            return;
+        };
+        let now = wall_clock::now();
+        let now = Time {
+            seconds: now.seconds,
+            nanoseconds: now.nanoseconds,
+        };
+        while let Ok(Some(entry)) = entries.read_directory_entry() {
+            let Some(temp) = staging::classify(&self.at.name, &entry.name) else {
+                continue;
+            };
+            let stale = temp == Temp::Legacy
+                || match dir.stat_at(PathFlags::empty(), &entry.name) {
+                    Ok(stat) => {
+                        stat.type_ == DescriptorType::RegularFile
+                            && stat.data_modification_timestamp.is_some_and(|m| {
+                                let modified = Time {
+                                    seconds: m.seconds,
+                                    nanoseconds: m.nanoseconds,
+                                };
+                                staging::is_stale(temp, modified, now)
+                            })
+                    }
+                    Err(_) => false,
+                };
+            if stale {
+                let _ = dir.unlink_file_at(&entry.name);
+            }
+        }
     }
 
     /// Makes the rename durable. Best effort: some hosts refuse to sync a
@@ -115,6 +178,46 @@ impl SessionFile {
             DescriptorFlags::READ,
         ) {
             let _ = dir.sync();
+        }
+    }
+}
+
+/// Tries at creating a staging file under a fresh name.
+const CREATE_TRIES: u32 = 4;
+
+/// A staging file this call created. Removed when dropped unless promoted,
+/// however the attempt ends: it only ever holds bytes never promoted.
+pub struct Staging<'a> {
+    session: &'a SessionFile,
+    path: String,
+    file: Option<Descriptor>,
+    promoted: bool,
+}
+
+impl Staging<'_> {
+    /// The open file to write the body into.
+    pub fn file(&self) -> Result<&Descriptor, Error> {
+        self.file
+            .as_ref()
+            .ok_or_else(|| error("write temporary file", ErrorCode::BadDescriptor))
+    }
+
+    /// Closes the staging file and atomically renames it over the session file.
+    pub fn promote(mut self) -> Result<(), Error> {
+        self.file = None;
+        let root = &self.session.root;
+        root.rename_at(&self.path, root, &self.session.at.file_path())
+            .map_err(|c| error("rename temporary file over session file", c))?;
+        self.promoted = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging<'_> {
+    fn drop(&mut self) {
+        self.file = None;
+        if !self.promoted {
+            let _ = self.session.root.unlink_file_at(&self.path);
         }
     }
 }

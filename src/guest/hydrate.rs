@@ -20,16 +20,6 @@ pub fn run(
     fetch(gateway, session_file, options).map_err(|f| redact::failure(f, &[&gateway.token]))
 }
 
-/// Removes the staging file however the call ends; after a successful
-/// rename there is nothing left to remove.
-struct TempGuard<'a>(&'a SessionFile);
-
-impl Drop for TempGuard<'_> {
-    fn drop(&mut self) {
-        self.0.remove_temp();
-    }
-}
-
 /// What one successful attempt found.
 enum Found {
     Snapshot(u64),
@@ -57,8 +47,8 @@ fn fetch(
         content_type: None,
         content_length: None,
     };
-    // A staging file left by a crashed hydrate goes, whatever happens next.
-    let _guard = TempGuard(&file);
+    // Staging files left by crashed hydrates go, whatever happens next.
+    file.remove_stale_temps();
     let (found, attempts) = attempts::run(&limits.retry, &timing.deadline, |_| {
         attempt(&request, &limits, &timing, &file)
     })?;
@@ -92,24 +82,24 @@ fn attempt(
     let mut body = BodyReader::new(response, timing)?;
 
     file.create_parents()?;
-    let temp = file.create_temp()?;
+    let staging = file.create_staging(limits.timeout_ms)?;
+    let temp = staging.file()?;
     let mut unflushed_from = 0;
     while let Some(chunk) = body.next().map_err(|e| counter.explain(e))? {
         let offset = counter.received();
         counter.add(chunk.len())?;
-        fs::write_all_at(&temp, &chunk, offset)?;
+        fs::write_all_at(temp, &chunk, offset)?;
         // The disk works while the network does, instead of all at the sync.
         let end = counter.received();
         if end - unflushed_from >= fs::WRITEBACK_EVERY {
-            fs::start_writeback(&temp, unflushed_from, end - unflushed_from);
+            fs::start_writeback(temp, unflushed_from, end - unflushed_from);
             unflushed_from = end;
         }
     }
     let bytes = counter.finish()?;
     drop(body);
-    fs::sync_file(&temp)?;
-    drop(temp);
-    file.promote_temp()?;
+    fs::sync_file(temp)?;
+    staging.promote()?;
     file.sync_parent();
     Ok(Found::Snapshot(bytes))
 }

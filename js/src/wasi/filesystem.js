@@ -7,8 +7,8 @@
 // blocking here is fine: the component is synchronous and the worker is its own.
 //
 // Only what the component calls really works (see src/guest/fs.rs): open-at,
-// stat, read, write, sync, advise, create-directory-at, unlink-file-at,
-// rename-at and drop. Everything else throws 'unsupported'. The component
+// stat, stat-at (not following links), read, write, sync, advise,
+// create-directory-at, read-directory, unlink-file-at, rename-at and drop. Everything else throws 'unsupported'. The component
 // never reads or writes through streams, so this module hands out no stream
 // or pollable.
 //
@@ -254,6 +254,20 @@ export class Descriptor {
     wasi(() => fs.mkdirSync(host));
   }
 
+  // The component lists the session file's directory for staging files that
+  // crashed hydrates left behind, and stats each (never following a link).
+  readDirectory() {
+    const { host } = this.#resolve('.');
+    const entries = wasi(() => fs.readdirSync(host, { withFileTypes: true }));
+    return entryStream(entries.map((e) => ({ type: fileType(e), name: e.name })));
+  }
+
+  statAt(pathFlags, subpath) {
+    if (pathFlags.symlinkFollow) unsupported();
+    const { host } = this.#resolve(subpath);
+    return statOf(wasi(() => fs.lstatSync(host, { bigint: true })));
+  }
+
   // unlink and rename act on the entry itself, never on a link's target.
   unlinkFileAt(subpath) {
     const { host, trailingSlash } = this.#resolve(subpath);
@@ -277,8 +291,6 @@ export class Descriptor {
   appendViaStream() { unsupported(); }
   setSize() { unsupported(); }
   setTimes() { unsupported(); }
-  readDirectory() { unsupported(); }
-  statAt() { unsupported(); }
   setTimesAt() { unsupported(); }
   linkAt() { unsupported(); }
   readlinkAt() { unsupported(); }
@@ -292,8 +304,20 @@ const createPreopen = Descriptor._preopen;
 delete Descriptor._preopen; // not callable by anyone holding the class
 
 export class DirectoryEntryStream {
-  readDirectoryEntry() { unsupported(); }
+  #entries = [];
+
+  static _of(entries) {
+    const s = new DirectoryEntryStream();
+    s.#entries = entries;
+    return s;
+  }
+
+  // `undefined` is the end (option::none), as jco's bindings expect.
+  readDirectoryEntry() { return this.#entries.shift(); }
 }
+
+const entryStream = DirectoryEntryStream._of;
+delete DirectoryEntryStream._of;
 
 /**
  * Import-object entries for one instance: `preopens` maps guest paths to host
