@@ -96,7 +96,7 @@ async fn two_writers_racing_for_one_run_store_it_exactly_once() {
     let (url_a, url_b) = (a.base_url(), b.base_url());
     let host = SnapshotHost::load(
         host_tests::build::component_path(),
-        Some(&host_tests::build::workspace_root().join("target/host-tests-cache")),
+        Some(&host_tests::build::component_cache_dir()),
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -21,6 +21,12 @@ fn target_dir() -> PathBuf {
     workspace_root().join(dir.as_deref().unwrap_or("target".as_ref()))
 }
 
+/// The tests' compiled-component cache, inside the target dir so it follows
+/// `CARGO_TARGET_DIR` like everything else the build writes.
+pub fn component_cache_dir() -> PathBuf {
+    target_dir().join("host-tests-cache")
+}
+
 /// `cargo build --target wasm32-wasip2 --release`, once, then the component's path.
 pub fn component_path() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();

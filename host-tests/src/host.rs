@@ -87,7 +87,7 @@ impl Harness {
     pub fn shared() -> &'static Harness {
         static HARNESS: OnceLock<Harness> = OnceLock::new();
         HARNESS.get_or_init(|| {
-            let cache = crate::build::workspace_root().join("target/host-tests-cache");
+            let cache = crate::build::component_cache_dir();
             let host = SnapshotHost::load(crate::build::component_path(), Some(&cache))
                 .expect("load component");
             Harness { host }

@@ -11,7 +11,7 @@ pub fn transcript_snapshot() -> Command {
     )
     .env(
         "TRANSCRIPT_SNAPSHOT_CACHE_DIR",
-        host_tests::build::workspace_root().join("target/host-tests-cache"),
+        host_tests::build::component_cache_dir(),
     );
     cmd
 }
