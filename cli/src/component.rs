@@ -3,6 +3,7 @@
 //! binary (it works from any directory), or a file named by `--component` /
 //! `TRANSCRIPT_SNAPSHOT_WASM`.
 
+use crate::exit::CliError;
 use std::path::{Path, PathBuf};
 use transcript_snapshot_host::SnapshotHost;
 
@@ -13,19 +14,15 @@ fn default_cache_dir() -> Option<PathBuf> {
         .map(|d| d.join("transcript-snapshot"))
 }
 
-pub fn load(component: Option<&Path>, cache_dir: Option<&Path>) -> Result<SnapshotHost, String> {
+pub fn load(component: Option<&Path>, cache_dir: Option<&Path>) -> Result<SnapshotHost, CliError> {
     let cache = cache_dir.map(Path::to_path_buf).or_else(default_cache_dir);
     let Some(wasm) = component else {
         return SnapshotHost::bundled(cache.as_deref())
-            .map_err(|e| format!("loading the built-in component: {e:#}"));
+            .map_err(|e| CliError::ComponentLoad(None, e));
     };
     if !wasm.is_file() {
-        return Err(format!(
-            "component not found at {} (from --component or TRANSCRIPT_SNAPSHOT_WASM); \
-             leave both unset to use the built-in component",
-            wasm.display()
-        ));
+        return Err(CliError::ComponentNotFound(wasm.to_path_buf()));
     }
     SnapshotHost::load(wasm, cache.as_deref())
-        .map_err(|e| format!("loading {}: {e:#}", wasm.display()))
+        .map_err(|e| CliError::ComponentLoad(Some(wasm.to_path_buf()), e))
 }

@@ -3,6 +3,7 @@
 //! temporary SQLite database. Each step prints one table row; any step whose
 //! outcome is not the expected one makes the demo exit non-zero.
 
+use crate::exit::CliError;
 use crate::mount::authority;
 use sha2::{Digest, Sha256};
 use snapshot_gateway::{mint_token, serve, GatewayConfig, TokenClaims};
@@ -80,17 +81,17 @@ impl Walk<'_> {
             .allow_only(authority(&self.url(pod)))
     }
 
-    fn token(&self, run: Option<u64>) -> Result<String, String> {
+    fn token(&self, run: Option<u64>) -> Result<String, CliError> {
         let (org, agent, conv) = SCOPE;
         let claims = match run {
             Some(r) => TokenClaims::for_run(org, agent, conv, r as i64, TTL),
             None => TokenClaims::deployment(org, agent, conv, TTL),
         };
-        mint_token(&self.secret, &claims).map_err(|e| e.to_string())
+        mint_token(&self.secret, &claims).map_err(CliError::demo("minting a token"))
     }
 
     /// The gateway `pod` talks to, with a deployment token (hydrate, clear).
-    fn gateway(&self, pod: &Pod) -> Result<Gateway, String> {
+    fn gateway(&self, pod: &Pod) -> Result<Gateway, CliError> {
         Ok(Gateway {
             url: self.url(pod),
             token: self.token(None)?,
@@ -115,13 +116,13 @@ impl Walk<'_> {
         action: &str,
         expected: &str,
         want: impl Fn(&HydrateOutcome) -> bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), CliError> {
         let gateway = self.gateway(pod)?;
         let call = self
             .host
             .hydrate(&self.sandbox(pod), &gateway, GUEST_FILE, default_options())
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(CliError::trapped("hydrate"))?;
         let (text, ok) = match &call.outcome {
             Ok(o) => (o.to_string(), want(o)),
             Err(e) => (
@@ -141,7 +142,7 @@ impl Walk<'_> {
         action: &str,
         expected: &str,
         want: impl Fn(&WriteOutcome) -> bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), CliError> {
         let binding = RunBinding {
             run_id: run,
             token: self.token(Some(run))?,
@@ -157,7 +158,7 @@ impl Walk<'_> {
                 default_options(),
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(CliError::trapped("write"))?;
         let ok = want(&call.outcome);
         self.row(pod, action, call.outcome.to_string(), expected, ok);
         Ok(())
@@ -168,7 +169,7 @@ impl Walk<'_> {
         pod: &Pod,
         expected: &str,
         want: impl Fn(&ClearOutcome) -> bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), CliError> {
         let gateway = self.gateway(pod)?;
         let call = self
             .host
@@ -178,7 +179,7 @@ impl Walk<'_> {
                 default_options(),
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(CliError::trapped("clear"))?;
         let ok = want(&call.outcome);
         self.row(
             pod,
@@ -231,15 +232,15 @@ pub enum Gateways {
 }
 
 /// Runs the walk.
-pub async fn run(host: &SnapshotHost, gateways: Gateways) -> Result<ExitCode, String> {
-    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+pub async fn run(host: &SnapshotHost, gateways: Gateways) -> Result<ExitCode, CliError> {
+    let tmp = tempfile::tempdir().map_err(CliError::local("creating the demo's directory"))?;
     let mut started = Vec::new();
     let (urls, secret) = match gateways {
         Gateways::Running { urls, secret } if !urls.is_empty() => {
             println!("gateways {}\n", urls.join(" and "));
             (urls, secret)
         }
-        Gateways::Running { .. } => return Err("no gateway URL given".into()),
+        Gateways::Running { .. } => return Err(CliError::Demo("walking", "no gateway URL".into())),
         Gateways::Own { database, replicas } => {
             let database = database.unwrap_or_else(|| {
                 tmp.path()
@@ -250,7 +251,7 @@ pub async fn run(host: &SnapshotHost, gateways: Gateways) -> Result<ExitCode, St
             let secret = format!("demo-secret-{}", std::process::id());
             for _ in 0..replicas.max(1) {
                 let config = GatewayConfig::new(
-                    "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
+                    std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                     database.clone(),
                     secret.clone(),
                 )
@@ -258,7 +259,7 @@ pub async fn run(host: &SnapshotHost, gateways: Gateways) -> Result<ExitCode, St
                 started.push(
                     serve(config)
                         .await
-                        .map_err(|e| format!("starting the gateway: {e}"))?,
+                        .map_err(CliError::demo("starting the gateway"))?,
                 );
             }
             let urls: Vec<String> = started.iter().map(|g| g.base_url()).collect();
@@ -280,7 +281,8 @@ pub async fn run(host: &SnapshotHost, gateways: Gateways) -> Result<ExitCode, St
         workspace: tmp.path().join("pod-b"),
     };
     for pod in [&pod_a, &pod_b] {
-        std::fs::create_dir_all(&pod.workspace).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&pod.workspace)
+            .map_err(CliError::local("creating a pod's workspace"))?;
     }
     println!(
         "{:>2}  {:<5} {:<34} {:<44} {:<22} result",
@@ -305,7 +307,7 @@ pub async fn run(host: &SnapshotHost, gateways: Gateways) -> Result<ExitCode, St
     .await?;
     pod_a
         .append_turn(1, "hello from run 1")
-        .map_err(|e| e.to_string())?;
+        .map_err(CliError::local("appending a turn"))?;
     w.write(
         &pod_a,
         1,
@@ -320,7 +322,7 @@ pub async fn run(host: &SnapshotHost, gateways: Gateways) -> Result<ExitCode, St
     w.same_bytes(&pod_a, &pod_b);
     pod_b
         .append_turn(2, "run 2 continues on pod B")
-        .map_err(|e| e.to_string())?;
+        .map_err(CliError::local("appending a turn"))?;
     w.write(
         &pod_b,
         2,
@@ -342,7 +344,7 @@ pub async fn run(host: &SnapshotHost, gateways: Gateways) -> Result<ExitCode, St
     let after_run_2 = pod_b.sha256();
     pod_b
         .append_turn(3, "run 3 crashes midway")
-        .map_err(|e| e.to_string())?;
+        .map_err(CliError::local("appending a turn"))?;
     w.write(
         &pod_b,
         3,
@@ -384,7 +386,8 @@ pub async fn run(host: &SnapshotHost, gateways: Gateways) -> Result<ExitCode, St
     .await?;
 
     for g in started {
-        g.shutdown().await.map_err(|e| e.to_string())?;
+        let stopped = g.shutdown().await;
+        stopped.map_err(CliError::demo("stopping the gateway"))?;
     }
     if w.failures == 0 {
         println!("\nall {} steps as expected", w.step);

@@ -1,52 +1,60 @@
 //! `transcript-snapshot`: the component for shell-based workers and for
-//! debugging. Exit codes: 0 done, 1 failed, 2 usage, 3 nothing to do.
+//! debugging. The exit codes are listed in `exit::HELP` (and `--help`).
 
 mod args;
 mod component;
 mod demo;
+mod exit;
 mod logging;
 mod mount;
 mod ops;
+mod token;
 
 use args::{Cli, Command};
-use clap::Parser;
-use ops::Exit;
+use exit::CliError;
 use std::process::ExitCode;
 use transcript_snapshot_host::RunBinding;
 
-async fn run(cli: Cli) -> Result<ExitCode, String> {
+async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let host = component::load(cli.component.as_deref(), cli.cache_dir.as_deref())?;
     let exit = match cli.command {
         Command::Hydrate {
             gateway,
             session_file,
-            options,
-        } => ops::hydrate(&host, &gateway, &session_file, &options, cli.json).await?,
+            max_hydrate_bytes,
+            call,
+        } => {
+            let options = call.to_options(None, max_hydrate_bytes);
+            ops::hydrate(&host, &gateway, &session_file, options, cli.json).await?
+        }
         Command::Write {
             gateway_url,
             run_id,
             run_token,
+            run_token_file,
             session_file,
             status,
-            options,
+            max_write_bytes,
+            call,
         } => {
+            let run_token = token::resolve(run_token, run_token_file.as_deref())?;
             let run = run_id
                 .zip(run_token)
                 .map(|(run_id, token)| RunBinding { run_id, token });
-            let status = ops::status(&status)?;
+            let options = call.to_options(max_write_bytes, None);
             ops::write(
                 &host,
                 &gateway_url,
                 run,
                 &session_file,
-                status,
-                &options,
+                status.into(),
+                options,
                 cli.json,
             )
             .await?
         }
-        Command::Clear { gateway, options } => {
-            ops::clear(&host, &gateway, &options, cli.json).await?
+        Command::Clear { gateway, call } => {
+            ops::clear(&host, &gateway, call.to_options(None, None), cli.json).await?
         }
         Command::RunBinding { payload } => {
             ops::run_binding(&host, payload.as_deref(), cli.json).await?
@@ -72,13 +80,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = args::parse();
     logging::init(cli.verbose);
     match run(cli).await {
         Ok(code) => code,
-        Err(message) => {
-            eprintln!("transcript-snapshot: {message}");
-            Exit::Failed.into()
+        Err(error) => {
+            eprintln!("transcript-snapshot: {error}");
+            error.exit().into()
         }
     }
 }

@@ -34,6 +34,10 @@ pub fn mount(session_file: &Path) -> io::Result<Mount> {
             None => return Err(invalid("no existing ancestor directory".into())),
         };
     }
+    // The host preopens this directory only once the call starts; opening it
+    // here makes an unusable one a set-up error, not a failed call.
+    std::fs::read_dir(&dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot open {}: {e}", dir.display())))?;
     let rel = path
         .strip_prefix(&dir)
         .map_err(|e| invalid(e.to_string()))?;

@@ -1,33 +1,16 @@
 //! The single-call subcommands: run the component, print the outcome, and
 //! say with the exit code whether something was done.
 
-use crate::args::{GatewayArgs, OptionArgs};
+use crate::args::GatewayArgs;
+use crate::exit::{CliError, Exit};
 use crate::mount::mount;
 use std::io::Read;
 use std::path::Path;
-use std::process::ExitCode;
 use transcript_snapshot_host::json;
 use transcript_snapshot_host::{
-    ClearOutcome, Describe, DescribeFailure, Gateway, HydrateOutcome, RunBinding, SnapshotHost,
-    TerminalStatus, WriteOutcome,
+    ClearOutcome, Describe, DescribeFailure, Gateway, HydrateOutcome, Options, RunBinding,
+    SnapshotHost, TerminalStatus, WriteOutcome,
 };
-
-/// What an outcome means for a shell script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Hydrated, stored, duplicate (already stored), cleared.
-    Done = 0,
-    /// The call failed; the session file is as it was.
-    Failed = 1,
-    /// Nothing to do: no snapshot on the gateway, or the write was skipped.
-    Nothing = 3,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> Self {
-        ExitCode::from(e as u8)
-    }
-}
 
 fn print(as_json: bool, canonical: serde_json::Value, sentence: String) {
     if as_json {
@@ -37,42 +20,34 @@ fn print(as_json: bool, canonical: serde_json::Value, sentence: String) {
     }
 }
 
-pub fn status(s: &str) -> Result<TerminalStatus, String> {
-    match s {
-        "completed" => Ok(TerminalStatus::Completed),
-        "failed" => Ok(TerminalStatus::Failed),
-        "timeout" => Ok(TerminalStatus::Timeout),
-        "cancelled" => Ok(TerminalStatus::Cancelled),
-        other => Err(format!(
-            "unknown status {other:?}: use completed, failed, timeout or cancelled"
-        )),
-    }
-}
-
-fn gateway(g: &GatewayArgs) -> Gateway {
-    Gateway {
+/// The gateway with its token; clap has made sure one of flag, environment
+/// or file was given.
+fn gateway(g: &GatewayArgs) -> Result<Gateway, CliError> {
+    let token = crate::token::resolve(g.token.clone(), g.token_file.as_deref())?;
+    Ok(Gateway {
         url: g.gateway_url.clone(),
-        token: g.token.clone(),
-    }
+        token: token.unwrap_or_default(),
+    })
 }
 
 pub async fn hydrate(
     host: &SnapshotHost,
     g: &GatewayArgs,
     session_file: &Path,
-    options: &OptionArgs,
+    options: Options,
     as_json: bool,
-) -> Result<Exit, String> {
-    let m = mount(session_file).map_err(|e| e.to_string())?;
+) -> Result<Exit, CliError> {
+    let gateway = gateway(g)?;
+    let m = mount(session_file).map_err(|e| CliError::SessionPath(session_file.into(), e))?;
     let call = host
         .hydrate(
             &m.sandbox(&g.gateway_url, false),
-            &gateway(g),
+            &gateway,
             &m.guest_file,
-            options.to_options(),
+            options,
         )
         .await
-        .map_err(|e| format!("the component trapped: {e}"))?;
+        .map_err(CliError::trapped("hydrate"))?;
     let (exit, sentence) = match &call.outcome {
         Ok(o @ HydrateOutcome::Hydrated(_)) => {
             (Exit::Done, format!("{o} into {}", session_file.display()))
@@ -94,10 +69,10 @@ pub async fn write(
     run: Option<RunBinding>,
     session_file: &Path,
     status: TerminalStatus,
-    options: &OptionArgs,
+    options: Options,
     as_json: bool,
-) -> Result<Exit, String> {
-    let m = mount(session_file).map_err(|e| e.to_string())?;
+) -> Result<Exit, CliError> {
+    let m = mount(session_file).map_err(|e| CliError::SessionPath(session_file.into(), e))?;
     let call = host
         .write(
             &m.sandbox(gateway_url, true),
@@ -105,10 +80,10 @@ pub async fn write(
             run.as_ref(),
             &m.guest_file,
             status,
-            options.to_options(),
+            options,
         )
         .await
-        .map_err(|e| format!("the component trapped: {e}"))?;
+        .map_err(CliError::trapped("write"))?;
     let exit = match &call.outcome {
         WriteOutcome::Stored(_) | WriteOutcome::Duplicate(_) => Exit::Done,
         WriteOutcome::Skipped(_) => Exit::Nothing,
@@ -125,18 +100,19 @@ pub async fn write(
 pub async fn clear(
     host: &SnapshotHost,
     g: &GatewayArgs,
-    options: &OptionArgs,
+    options: Options,
     as_json: bool,
-) -> Result<Exit, String> {
+) -> Result<Exit, CliError> {
+    let gateway = gateway(g)?;
     let call = host
         .clear(
             &transcript_snapshot_host::Sandbox::new()
                 .allow_only(crate::mount::authority(&g.gateway_url)),
-            &gateway(g),
-            options.to_options(),
+            &gateway,
+            options,
         )
         .await
-        .map_err(|e| format!("the component trapped: {e}"))?;
+        .map_err(CliError::trapped("clear"))?;
     let exit = match &call.outcome {
         ClearOutcome::Cleared(_) => Exit::Done,
         ClearOutcome::Failed(_) => Exit::Failed,
@@ -158,21 +134,21 @@ pub async fn run_binding(
     host: &SnapshotHost,
     payload: Option<&str>,
     as_json: bool,
-) -> Result<Exit, String> {
+) -> Result<Exit, CliError> {
     let payload = match payload {
         Some(p) => p.to_string(),
         None => {
             let mut s = String::new();
             std::io::stdin()
                 .read_to_string(&mut s)
-                .map_err(|e| format!("reading stdin: {e}"))?;
+                .map_err(CliError::local("reading the payload from stdin"))?;
             s
         }
     };
     let result = host
         .run_binding_from_payload(&payload)
         .await
-        .map_err(|e| format!("the component trapped: {e}"))?;
+        .map_err(CliError::trapped("run-binding"))?;
     let (exit, sentence) = match &result {
         Ok(Some(b)) => (
             Exit::Done,

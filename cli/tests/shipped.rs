@@ -1,6 +1,6 @@
 //! The binary as a user gets it: copied out of the build tree it runs the
 //! component built into it; `--component` still overrides, and a missing file
-//! says so; `-v` logs one record per call on stderr, never the token.
+//! says so (exit 4); `-v` logs one record per call on stderr, never the token.
 
 use snapshot_gateway::{mint_token, serve, GatewayConfig, RunningGateway, TokenClaims};
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ fn run(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         // The tests' compiled-component cache: the same bytes as the build.
         .env(
             "TRANSCRIPT_SNAPSHOT_CACHE_DIR",
-            host_tests::build::workspace_root().join("target/host-tests-cache"),
+            host_tests::build::component_cache_dir(),
         )
         .envs(env.iter().copied())
         .current_dir(bin.parent().unwrap())
@@ -132,7 +132,7 @@ async fn a_copied_binary_runs_its_built_in_component_and_logs_with_v() {
 }
 
 #[test]
-fn a_missing_component_file_is_a_clear_error() {
+fn a_missing_component_file_is_a_set_up_error() {
     let tmp = tempfile::tempdir().unwrap();
     let bin = copied_binary(tmp.path());
     let missing = tmp.path().join("nowhere/transcript_snapshot.wasm");
@@ -153,7 +153,8 @@ fn a_missing_component_file_is_a_clear_error() {
         &[("TRANSCRIPT_SNAPSHOT_WASM", missing.to_str().unwrap())],
     );
     for out in [by_flag, by_env] {
-        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        // A set-up problem (exit 4), not a failed call (exit 1).
+        assert_eq!(out.status.code(), Some(4), "{out:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             err.contains("component not found at")
