@@ -263,6 +263,26 @@ describe('process lifetime', () => {
     });
     assert.equal(stdout.trim(), '{"runId":1,"token":"t"}');
   });
+
+  it('a connection kept alive after a call holds no reference on the process', async () => {
+    const gw = await startGateway(() => ({ body: 'kept\n' }));
+    const ws = await sandbox('kept-alive');
+    const script = `
+      import { SnapshotClient } from '@lobu/transcript-snapshot';
+      const c = await SnapshotClient.open({ preopens: { '/w': ${JSON.stringify(ws)} } });
+      const out = await c.hydrate({ url: ${JSON.stringify(gw.url)}, token: 't-0123456789' }, '/w/s.jsonl');
+      await new Promise((r) => setImmediate(r));
+      const sockets = process.getActiveResourcesInfo?.().filter((r) => /TCP|Socket/i.test(r)) ?? [];
+      console.log(JSON.stringify({ kind: out.kind, sockets }));`;
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 10_000,
+      });
+      assert.deepEqual(JSON.parse(stdout), { kind: 'hydrated', sockets: [] });
+    } finally {
+      await gw.close();
+    }
+  });
 });
 
 describe('README example', () => {

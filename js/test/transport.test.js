@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { serveHttp } from '../src/http-host.js';
+import { Outbox } from '../src/outbox.js';
 
 /** A worker playing the guest, its HTTP served on this thread. */
 function guest(allowedAuthorities) {
@@ -20,8 +21,10 @@ function guest(allowedAuthorities) {
   const host = serveHttp(port1, signal);
   return {
     run: (name, url, timeouts) => new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
+      const onError = (e) => { worker.off('message', onMessage); reject(e); };
+      const onMessage = (m) => { worker.off('error', onError); resolve(m); };
+      worker.once('message', onMessage);
+      worker.once('error', onError);
       worker.postMessage({ name, url, timeouts });
     }),
     close: async () => { host.close(); await worker.terminate(); },
@@ -50,6 +53,26 @@ async function rawServer(reply) {
     url: `http://127.0.0.1:${server.address().port}/x`,
     connections: () => connections,
     close: () => { server.close(); },
+  };
+}
+
+/** An HTTP server counting connections and requests; `answer(req, res, nth)`, nth counting per connection from 1. */
+async function countingServer(answer) {
+  let connections = 0;
+  let requests = 0;
+  const perSocket = new WeakMap();
+  const server = http.createServer((req, res) => {
+    requests += 1;
+    const nth = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, nth);
+    answer(req, res, nth);
+  });
+  server.on('connection', () => { connections += 1; });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/x`,
+    counts: () => ({ connections, requests }),
+    close: () => { server.closeAllConnections(); server.close(); },
   };
 }
 
@@ -151,6 +174,42 @@ describe('wasi:http transport', () => {
     }
   });
 
+  it('completes the flush of a body written to its declared length at once, and sends it whole', async () => {
+    const server = await recordingServer();
+    try {
+      assert.deepEqual(await g.run('whole-flush', server.url), { flushedAtOnce: true, status: 200 });
+      assert.deepEqual(server.bodies, [{ received: 5, complete: true }]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('keeps a connection alive from one request to the next', async () => {
+    const server = await countingServer((req, res) => res.end('0123456789'));
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        assert.deepEqual(await g.run('read-after-close', server.url), { status: 200, received: 10, end: { tag: 'closed' } });
+      }
+      assert.deepEqual(server.counts(), { connections: 1, requests: 3 });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('sends a request without a body again, on a new connection, when the server closed the kept-alive one', async () => {
+    // Every connection's second request is met with a hang-up: what a client
+    // sees when the server closes an idle connection just as it is reused.
+    const server = await countingServer((req, res, nth) => (nth === 1 ? res.end('0123456789') : req.socket.destroy()));
+    try {
+      for (let i = 0; i < 2; i += 1) {
+        assert.deepEqual(await g.run('read-after-close', server.url), { status: 200, received: 10, end: { tag: 'closed' } });
+      }
+      assert.deepEqual(server.counts(), { connections: 2, requests: 3 });
+    } finally {
+      server.close();
+    }
+  });
+
   it('fires clock pollables on time, earliest first', async () => {
     const { ready, elapsedMs } = await g.run('clock');
     assert.deepEqual(ready, [1]);
@@ -166,6 +225,29 @@ describe('wasi:http transport', () => {
     } finally {
       await denying.close();
       server.close();
+    }
+  });
+});
+
+describe('outbox to the worker', () => {
+  it("sends one turn's messages as one batch with one wake-up, and a quiet message without one", async () => {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new SharedArrayBuffer(4);
+    const wakes = () => Atomics.load(new Int32Array(signal), 0);
+    const outbox = new Outbox(port1, signal);
+    try {
+      outbox.post({ id: 1, type: 'response' });
+      outbox.post({ id: 1, type: 'end' });
+      assert.equal(receiveMessageOnPort(port2), undefined, 'nothing goes before the turn ends');
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(receiveMessageOnPort(port2)?.message, { batch: [{ id: 1, type: 'response' }, { id: 1, type: 'end' }] });
+      assert.equal(wakes(), 1);
+      outbox.post({ id: 1, type: 'ack' }, undefined, true);
+      outbox.flush();
+      assert.deepEqual(receiveMessageOnPort(port2)?.message, { id: 1, type: 'ack' });
+      assert.equal(wakes(), 1, 'a quiet message wakes nobody');
+    } finally {
+      port1.close();
     }
   });
 });

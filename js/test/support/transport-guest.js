@@ -156,6 +156,19 @@ const scenarios = {
     drop(future);
     return { status, sent };
   },
+  // A body written to its declared length: its flush is complete at once
+  // (before anything reached the other thread), and the server gets it whole.
+  'whole-flush'(url) {
+    const { future, body, stream } = send(url, { method: 'post', headers: [['content-length', '5']] });
+    stream.write(bytes('12345'));
+    stream.flush();
+    const flushedAtOnce = stream.subscribe().ready();
+    drop(stream);
+    types.OutgoingBody.finish(body);
+    const { status } = answer(future);
+    drop(future);
+    return { flushedAtOnce, status };
+  },
   'clock'() {
     const t0 = clock.now();
     const soon = clock.subscribeDuration(50_000_000n);
