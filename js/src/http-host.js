@@ -22,6 +22,7 @@ import https from 'node:https';
 import { BackgroundSync } from './background-sync.js';
 import { BufferPool } from './buffer-pool.js';
 import { errorCode } from './error-codes.js';
+import { runBlockingFs } from './host-fs.js';
 import { Outbox } from './outbox.js';
 
 /** Response bytes the worker may hold unread before the socket is paused. */
@@ -317,6 +318,7 @@ export function serveHttp(port, signal) {
     // The worker's files, not HTTP: see background-sync.js.
     if (m.op === 'write-back') return sync.request(m.fd);
     if (m.op === 'write-back-settle') return sync.settle(m.fd, () => post({ id: m.id, type: 'settled' }));
+    if (m.op === 'fs') return runBlockingFs(m, (answer) => { post(answer); outbox.flush(); });
     if (m.op === 'request') {
       let t;
       try {

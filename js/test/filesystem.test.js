@@ -6,6 +6,8 @@ import { fstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, s
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import fs from 'node:fs';
+import { runBlockingFs } from '../src/host-fs.js';
 import { filesystemImports } from '../src/wasi/filesystem.js';
 
 const FOLLOW = { symlinkFollow: true };
@@ -223,6 +225,49 @@ describe('wasi:filesystem advise', () => {
     bare.advise(0n, 1n, 'dont-need');
     drop(bare);
     rmSync(path.join(ws, 'plain.tmp'));
+  });
+
+  it('makes the calls that wait for the disk through the channel when there is one, with their error codes', () => {
+    const calls = [];
+    const channel = {
+      writeBack() {},
+      settleWriteBack() {},
+      blockingFs(call, ...args) {
+        calls.push([call, ...args.map((a) => (typeof a === 'number' ? 'fd' : path.basename(a)))]);
+        fs[`${call}Sync`](...args);
+      },
+    };
+    const [[ws2]] = filesystemImports({ '/workspace': ws }, { writeBack: channel })['wasi:filesystem/preopens'].getDirectories();
+    const f = ws2.openAt(NOFOLLOW, 'offload.tmp', CREATE, WRITE);
+    f.write(new Uint8Array(3).fill(121), 0n);
+    f.sync();
+    f.syncData();
+    drop(f);
+    ws2.renameAt('offload.tmp', ws2, 'offloaded');
+    ws2.sync(); // the directory
+    assert.deepEqual(calls, [['fsync', 'fd'], ['fdatasync', 'fd'], ['rename', 'offload.tmp', 'offloaded'], ['fsync', 'fd']]);
+    assert.equal(readFileSync(path.join(ws, 'offloaded'), 'utf8'), 'yyy');
+    channel.blockingFs = () => { throw { code: 'EIO' }; };
+    assert.equal(code(() => ws2.sync()), 'io');
+    assert.equal(code(() => ws2.renameAt('offloaded', ws2, 'elsewhere')), 'io');
+    rmSync(path.join(ws, 'offloaded'));
+  });
+
+  it("answers those calls on the client's thread from libuv's pool, with Node's error code", async () => {
+    const run = (call, ...args) => new Promise((resolve) => { runBlockingFs({ id: 7, call, args }, resolve); });
+    const file = path.join(ws, 'pool.tmp');
+    writeFileSync(file, 'z');
+    const fd = fs.openSync(file, 'r+');
+    try {
+      assert.deepEqual(await run('fsync', fd), { id: 7, type: 'fs-done', code: undefined });
+      assert.deepEqual(await run('fdatasync', fd), { id: 7, type: 'fs-done', code: undefined });
+    } finally {
+      fs.closeSync(fd);
+    }
+    assert.deepEqual(await run('rename', file, path.join(ws, 'pool.done')), { id: 7, type: 'fs-done', code: undefined });
+    assert.equal((await run('rename', file, path.join(ws, 'again'))).code, 'ENOENT');
+    assert.equal((await run('unlink', path.join(ws, 'pool.done'))).code, 'ENOSYS'); // only the three waiting calls
+    rmSync(path.join(ws, 'pool.done'));
   });
 
   it('refuses advice on a preopen or a dropped descriptor', () => {

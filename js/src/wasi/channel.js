@@ -73,6 +73,21 @@ export class Channel {
     this.flush();
   }
 
+  /**
+   * Runs `fs[call](...args, callback)` (fsync, fdatasync or rename) on the
+   * other thread, which hands it to libuv's pool, and blocks until it is
+   * done; throws `{ code }` (Node's error code) if it failed. Why not the
+   * *Sync call here: see ../host-fs.js.
+   */
+  blockingFs(call, ...args) {
+    let done = null;
+    const id = this.open((m) => { done = m; });
+    this.send({ op: 'fs', id, call, args });
+    this.waitFor(() => done !== null);
+    this.close(id);
+    if (done.code !== undefined) throw { code: done.code };
+  }
+
   /** Blocks until the other thread has no sync of `fd` in flight: call it before closing `fd`. */
   settleWriteBack(fd) {
     let settled = false;
