@@ -1,10 +1,11 @@
 // The file calls a worker hands to the client's thread (wasi/channel.js
-// blockingFs): those that wait for the disk. The worker blocks until the
-// answer, so this only moves where the call waits: on a thread of libuv's
-// pool, which does nothing else. Made from the worker itself, on a busy
-// machine each such call waited for the CPU after the disk had answered
-// (about a scheduler tick, ~4 ms, for a thread that keeps running the
-// component), three times per hydrate; from the pool it is run at once.
+// blockingFs): those that wait for the disk (fsync, fdatasync, rename). The
+// worker blocks until the answer, so this only moves where the call waits:
+// to a thread of libuv's pool, as fs.promises (and the reference client)
+// would. Made synchronously from a JavaScript thread, the worker's or any
+// other, each such call took several times longer whenever other processes
+// kept the cores busy (see bench/README.md, "Warm calls"); a hydrate makes
+// three.
 import fs from 'node:fs';
 
 const CALLS = { fsync: fs.fsync, fdatasync: fs.fdatasync, rename: fs.rename };

@@ -220,11 +220,9 @@ export class Descriptor {
     return BigInt(wasi(() => fs.writeSync(fd, buffer, 0, buffer.byteLength, Number(offset))));
   }
 
-  // The calls that wait for the disk (fsync, fdatasync, rename) are made
-  // from the client's thread's libuv pool when there is one (#waiting): made
-  // here, on a thread that also runs the component, each one waited ~4 ms
-  // for the CPU after the disk answered whenever another process kept the
-  // cores busy; a pool thread that does nothing else is run at once.
+  // The calls that wait for the disk (fsync, fdatasync, rename) are made on
+  // the client's thread's libuv pool when there is a channel to it (see
+  // ../host-fs.js for why); without one (tests), here.
   #waiting(call, syncCall, ...args) {
     if (this.#writeBack?.blockingFs) wasi(() => this.#writeBack.blockingFs(call, ...args));
     else wasi(() => syncCall(...args));
