@@ -30,6 +30,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("a snapshot for this run already exists")]
     Conflict,
+    #[error("request took longer than the request timeout")]
+    RequestTimeout,
+    #[error("too many requests in progress; retry later")]
+    Busy,
     #[error("internal error")]
     Internal(#[source] StoreError),
 }
@@ -44,6 +48,8 @@ impl ApiError {
             Self::NotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +89,8 @@ pub enum GatewayError {
     },
     #[error("server failed: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("TLS set-up failed: {0}")]
+    Tls(String),
     #[error("server task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
 }

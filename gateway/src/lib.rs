@@ -23,16 +23,28 @@
 //! # Ok(()) }
 //! ```
 
+mod access;
+mod app;
 pub mod error;
+mod limits;
+mod listener;
+pub mod logging;
+pub mod metrics;
+pub mod ops;
 pub mod routes;
 pub mod server;
 pub mod store;
+pub mod tls;
 pub mod token;
 pub mod validate;
 pub mod version;
 
+pub use access::ACCESS_TARGET;
 pub use error::{ApiError, GatewayError};
+pub use logging::{init_logging, LogFormat};
+pub use ops::{HEALTHZ_PATH, METRICS_PATH, READYZ_PATH};
 pub use routes::{REPR_DIGEST, SNAPSHOT_PATH, SNAPSHOT_RUN_ID};
 pub use server::{serve, GatewayConfig, RunningGateway};
-pub use store::Backend;
+pub use store::{Backend, Retention, StoreOptions};
+pub use tls::TlsFiles;
 pub use token::{mint_token, TokenClaims, TokenError};

@@ -6,8 +6,13 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand};
-use snapshot_gateway::{mint_token, serve, GatewayConfig, TokenClaims};
+use snapshot_gateway::server::{DEFAULT_DB_MAX_CONNECTIONS, DEFAULT_MAX_CONCURRENT_REQUESTS};
+use snapshot_gateway::{
+    init_logging, mint_token, serve, GatewayConfig, LogFormat, Retention, TokenClaims,
+};
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +55,38 @@ struct ServeArgs {
     /// Path prefix before /worker/transcript/snapshot, e.g. /lobu.
     #[arg(long, env = "SNAPSHOT_GATEWAY_PREFIX", default_value = "")]
     prefix: String,
+    /// Completed snapshots kept per conversation (older ones lose their bytes); 0 keeps all.
+    #[arg(long, env = "SNAPSHOT_GATEWAY_KEEP_SNAPSHOTS", default_value_t = Retention::DEFAULT_KEEP)]
+    keep_snapshots: u32,
+    /// PEM certificate chain: serve HTTPS (needs --tls-key).
+    #[arg(long, env = "SNAPSHOT_GATEWAY_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "SNAPSHOT_GATEWAY_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Seconds a client may take to send a request's headers; 0: no limit.
+    #[arg(
+        long,
+        env = "SNAPSHOT_GATEWAY_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    header_read_timeout_secs: u64,
+    /// Seconds a snapshot request may take in all (queue and body upload included); 0: no limit.
+    #[arg(
+        long,
+        env = "SNAPSHOT_GATEWAY_REQUEST_TIMEOUT_SECS",
+        default_value_t = 60
+    )]
+    request_timeout_secs: u64,
+    /// Snapshot requests handled at once; more wait for a slot. 0: no limit.
+    #[arg(long, env = "SNAPSHOT_GATEWAY_MAX_CONCURRENT_REQUESTS", default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS)]
+    max_concurrent_requests: usize,
+    /// Database connections in the pool.
+    #[arg(long, env = "SNAPSHOT_GATEWAY_DB_MAX_CONNECTIONS", default_value_t = DEFAULT_DB_MAX_CONNECTIONS)]
+    db_max_connections: u32,
+    /// Log lines as `text` or `json` (one object per line), on stderr; RUST_LOG filters (default info).
+    #[arg(long, env = "SNAPSHOT_GATEWAY_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
 }
 
 #[derive(Args)]
@@ -87,19 +124,28 @@ async fn main() -> ExitCode {
 }
 
 async fn run_server(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::INFO)
-        .init();
-    let config =
-        GatewayConfig::new(args.listen, args.database, args.secret).with_prefix(args.prefix);
+    init_logging(args.log_format);
+    let seconds = |s: u64| (s > 0).then(|| Duration::from_secs(s));
+    let mut config = GatewayConfig::new(args.listen, args.database, args.secret)
+        .with_prefix(args.prefix)
+        .with_keep_snapshots(args.keep_snapshots)
+        .with_header_read_timeout(seconds(args.header_read_timeout_secs))
+        .with_request_timeout(seconds(args.request_timeout_secs))
+        .with_max_concurrent_requests(
+            (args.max_concurrent_requests > 0).then_some(args.max_concurrent_requests),
+        )
+        .with_db_max_connections(args.db_max_connections);
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        config = config.with_tls(cert, key);
+    }
+    tracing::info!(?config, "starting");
     let gateway = serve(config).await?;
     // Install the handlers before announcing readiness: a SIGTERM sent right
     // after the ready line must still stop the server gracefully.
     let stop = shutdown_signal()?;
     // The one stdout line, parsed by tests and demos; flush so a pipe sees it.
     let mut stdout = std::io::stdout();
-    writeln!(stdout, "listening http://{}", gateway.local_addr())?;
+    writeln!(stdout, "listening {}", gateway.origin())?;
     stdout.flush()?;
     tracing::info!(url = %gateway.snapshot_url(), backend = ?gateway.backend(), "serving");
     stop.await;

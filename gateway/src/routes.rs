@@ -12,7 +12,9 @@ use axum::{Json, Router};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 
+use crate::access::RequestContext;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::store::{SnapshotVersion, Store, StoreError, WriteOutcome};
 use crate::token::{Scope, TokenVerifier, VerifiedToken};
 use crate::validate::{parse_write_request, TerminalStatus, MAX_BODY_BYTES};
@@ -31,10 +33,12 @@ pub const REPR_DIGEST: HeaderName = HeaderName::from_static("repr-digest");
 pub(crate) struct AppState {
     pub(crate) store: Store,
     pub(crate) verifier: TokenVerifier,
+    pub(crate) metrics: Metrics,
 }
 
-/// `prefix` is already normalised: empty or `/segment[/segment…]`.
-pub(crate) fn router(state: Arc<AppState>, prefix: &str) -> Router {
+/// The snapshot route alone. `prefix` is already normalised: empty or
+/// `/segment[/segment…]`.
+pub(crate) fn snapshot_routes(state: Arc<AppState>, prefix: &str) -> Router {
     Router::new()
         .route(
             &format!("{prefix}{SNAPSHOT_PATH}"),
@@ -42,8 +46,6 @@ pub(crate) fn router(state: Arc<AppState>, prefix: &str) -> Router {
                 .post(write_snapshot)
                 .delete(clear_snapshots),
         )
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .fallback(|| async { ApiError::RouteNotFound })
         .with_state(state)
 }
 
@@ -51,9 +53,10 @@ pub(crate) fn router(state: Arc<AppState>, prefix: &str) -> Router {
 /// its `etag`. With `If-None-Match` naming it: 304, from metadata alone.
 async fn read_snapshot(
     State(state): State<Arc<AppState>>,
+    context: RequestContext,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let scope = scope_of(&authenticate(&state.verifier, &headers)?)?;
+    let scope = scope_of(&authenticate(&state.verifier, &context, &headers)?)?;
     // A malformed field is ignored: the client gets the full answer.
     let if_none_match = tag_list(&headers, &IF_NONE_MATCH).filter(|t| *t != TagList::Malformed);
     if let Some(tags) = &if_none_match {
@@ -77,6 +80,7 @@ async fn read_snapshot(
             return not_modified(&version);
         }
     }
+    state.metrics.snapshot_read(jsonl.len());
     let mut response = (
         [
             (CONTENT_TYPE, HeaderValue::from_static(NDJSON)),
@@ -103,12 +107,14 @@ fn not_modified(version: &SnapshotVersion) -> Result<Response, ApiError> {
 /// · 412 precondition · 200.
 async fn write_snapshot(
     State(state): State<Arc<AppState>>,
+    context: RequestContext,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let token = authenticate(&state.verifier, &headers)?;
+    let token = authenticate(&state.verifier, &context, &headers)?;
     let scope = scope_of(&token)?;
     let bytes = read_body(&headers, body).await?;
+    context.record_body_bytes(bytes.len());
     let request = parse_write_request(&bytes)?;
     match token.run_id {
         Some(bound) if bound == request.run_id => {}
@@ -132,11 +138,15 @@ async fn write_snapshot(
         )
         .await?;
     match outcome {
-        WriteOutcome::Stored { id, digest } => {
+        WriteOutcome::Stored { id, digest, pruned } => {
+            state
+                .metrics
+                .snapshot_written(request.snapshot_jsonl.len(), pruned);
             tracing::info!(
                 run_id = request.run_id,
                 status = request.terminal_status.as_str(),
                 bytes = request.snapshot_jsonl.len(),
+                pruned,
                 "snapshot stored"
             );
             let mut response = Json(json!({ "id": id })).into_response();
@@ -197,15 +207,21 @@ fn tag_list(headers: &HeaderMap, name: &HeaderName) -> Option<TagList> {
 /// DELETE: remove every snapshot of the scope; idempotent.
 async fn clear_snapshots(
     State(state): State<Arc<AppState>>,
+    context: RequestContext,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let scope = scope_of(&authenticate(&state.verifier, &headers)?)?;
+    let scope = scope_of(&authenticate(&state.verifier, &context, &headers)?)?;
     let deleted = state.store.delete_scope(&scope).await?;
     Ok(Json(json!({ "deleted": deleted })))
 }
 
 /// `Authorization: Bearer <token>` (scheme case-insensitive) → verified token.
-fn authenticate(verifier: &TokenVerifier, headers: &HeaderMap) -> Result<VerifiedToken, ApiError> {
+/// A verified token's scope and run go to the request's access record.
+fn authenticate(
+    verifier: &TokenVerifier,
+    context: &RequestContext,
+    headers: &HeaderMap,
+) -> Result<VerifiedToken, ApiError> {
     let value = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -214,11 +230,13 @@ fn authenticate(verifier: &TokenVerifier, headers: &HeaderMap) -> Result<Verifie
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::Unauthorized);
     }
-    verifier.verify(token.trim()).map_err(|err| {
+    let verified = verifier.verify(token.trim()).map_err(|err| {
         // The reason only (expired, bad signature…), never the token.
         tracing::debug!(reason = %err, "token rejected");
         ApiError::Unauthorized
-    })
+    })?;
+    context.record_token(&verified);
+    Ok(verified)
 }
 
 fn scope_of(token: &VerifiedToken) -> Result<Scope, ApiError> {

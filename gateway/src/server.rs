@@ -1,16 +1,29 @@
 //! Starting and stopping the gateway in-process.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::app::app;
 use crate::error::GatewayError;
-use crate::routes::{router, AppState, SNAPSHOT_PATH};
-use crate::store::{Backend, Store};
+use crate::limits::Limits;
+use crate::listener::{self, Listener};
+use crate::metrics::Metrics;
+use crate::routes::{AppState, SNAPSHOT_PATH};
+use crate::store::{Backend, Retention, Store, StoreOptions};
+use crate::tls::{self, TlsFiles};
 use crate::token::TokenVerifier;
+
+/// Defaults of the operator settings (see the README's "Operating it").
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
+pub const DEFAULT_DB_MAX_CONNECTIONS: u32 = 10;
 
 /// How to run one gateway.
 #[derive(Clone)]
@@ -25,6 +38,21 @@ pub struct GatewayConfig {
     /// Path prefix before `/worker/transcript/snapshot`, e.g. `/lobu`; empty
     /// for none. A missing leading `/` or a trailing `/` is tolerated.
     pub prefix: String,
+    /// Completed snapshots kept per conversation (default 3); 0 keeps all.
+    pub keep_snapshots: u32,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<TlsFiles>,
+    /// How long a client may take to send a request's headers (default
+    /// 30 s); the connection is closed after it. `None`: no limit.
+    pub header_read_timeout: Option<Duration>,
+    /// Deadline for a whole snapshot request, body upload and waiting for a
+    /// slot included (default 60 s): 408 or 503 after it. `None`: no limit.
+    pub request_timeout: Option<Duration>,
+    /// Snapshot requests handled at once (default 256); more wait for a
+    /// slot. `None`: no limit.
+    pub max_concurrent_requests: Option<usize>,
+    /// Database connections in the pool (default 10; in-memory SQLite: 1).
+    pub db_max_connections: u32,
 }
 
 impl GatewayConfig {
@@ -34,11 +62,52 @@ impl GatewayConfig {
             database: database.into(),
             secret: secret.into(),
             prefix: String::new(),
+            keep_snapshots: Retention::DEFAULT_KEEP,
+            tls: None,
+            header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+            request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
+            max_concurrent_requests: Some(DEFAULT_MAX_CONCURRENT_REQUESTS),
+            db_max_connections: DEFAULT_DB_MAX_CONNECTIONS,
         }
     }
 
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
+        self
+    }
+
+    /// Keep the newest `keep` completed snapshots per conversation; 0 keeps all.
+    pub fn with_keep_snapshots(mut self, keep: u32) -> Self {
+        self.keep_snapshots = keep;
+        self
+    }
+
+    /// Serve HTTPS with a PEM certificate chain and private key.
+    pub fn with_tls(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.tls = Some(TlsFiles {
+            cert: cert.into(),
+            key: key.into(),
+        });
+        self
+    }
+
+    pub fn with_header_read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    pub fn with_request_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    pub fn with_max_concurrent_requests(mut self, max: Option<usize>) -> Self {
+        self.max_concurrent_requests = max;
+        self
+    }
+
+    pub fn with_db_max_connections(mut self, max: u32) -> Self {
+        self.db_max_connections = max;
         self
     }
 }
@@ -51,6 +120,12 @@ impl std::fmt::Debug for GatewayConfig {
             .field("database", &redact_url(&self.database))
             .field("secret", &"<redacted>")
             .field("prefix", &self.prefix)
+            .field("keep_snapshots", &self.keep_snapshots)
+            .field("tls", &self.tls)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("db_max_connections", &self.db_max_connections)
             .finish()
     }
 }
@@ -61,6 +136,7 @@ impl std::fmt::Debug for GatewayConfig {
 #[derive(Debug)]
 pub struct RunningGateway {
     local_addr: SocketAddr,
+    scheme: &'static str,
     prefix: String,
     store: Store,
     stop: Option<oneshot::Sender<()>>,
@@ -73,9 +149,16 @@ impl RunningGateway {
         self.local_addr
     }
 
-    /// `http://ADDR{prefix}`: the `gateway-url` a client is configured with.
+    /// `http://ADDR{prefix}` (`https://` with TLS): the `gateway-url` a
+    /// client is configured with.
     pub fn base_url(&self) -> String {
-        format!("http://{}{}", self.local_addr, self.prefix)
+        format!("{}{}", self.origin(), self.prefix)
+    }
+
+    /// `http://ADDR` or `https://ADDR`, where `/healthz`, `/readyz` and
+    /// `/metrics` are.
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.local_addr)
     }
 
     /// The full snapshot endpoint URL.
@@ -121,7 +204,16 @@ impl Drop for RunningGateway {
 pub async fn serve(config: GatewayConfig) -> Result<RunningGateway, GatewayError> {
     let prefix = normalize_prefix(&config.prefix)?;
     let verifier = TokenVerifier::new(&config.secret)?;
-    let store = Store::connect(&config.database).await?;
+    // Before the database: a bad certificate path should fail fast.
+    let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
+    let store = Store::connect_with(
+        &config.database,
+        StoreOptions {
+            retention: Retention::keep(config.keep_snapshots),
+            max_connections: config.db_max_connections,
+        },
+    )
+    .await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| GatewayError::Bind {
@@ -132,24 +224,27 @@ pub async fn serve(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         addr: config.listen,
         source,
     })?;
-    let app = router(
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let app = app(
         Arc::new(AppState {
             store: store.clone(),
             verifier,
+            metrics: Metrics::new(),
         }),
         &prefix,
+        Limits::new(config.request_timeout, config.max_concurrent_requests),
     );
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                // Either a stop request or the handle being gone ends serving.
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let listener = Listener {
+        tcp: listener,
+        tls,
+        header_read_timeout: config.header_read_timeout,
+    };
+    // Either a stop request or the handle being gone ends serving.
+    let task = tokio::spawn(listener::run(listener, app, stopped));
     Ok(RunningGateway {
         local_addr,
+        scheme,
         prefix,
         store,
         stop: Some(stop),

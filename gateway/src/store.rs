@@ -3,8 +3,13 @@
 //! key and a per-conversation write lock, never by process memory.
 
 mod backfill;
+mod health;
 mod read;
+mod retention;
 mod write;
+
+pub use health::StoredTotals;
+pub use retention::Retention;
 
 pub use read::SnapshotVersion;
 pub use write::WriteOutcome;
@@ -88,11 +93,28 @@ fn resolve(database: &str) -> Target {
     }
 }
 
+/// How a [`Store`] prunes and how many connections it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    pub retention: Retention,
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            retention: Retention::default(),
+            max_connections: 10,
+        }
+    }
+}
+
 /// Connection pool plus the queries the three routes need.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    retention: Retention,
     /// Snapshot bodies fetched from the database, so tests (and operators)
     /// can see that a 304 reads none.
     body_reads: Arc<AtomicU64>,
@@ -102,9 +124,17 @@ impl Store {
     /// Connects and applies migrations (under the migrator's lock, so
     /// replicas starting together on one PostgreSQL database do not collide).
     pub async fn connect(database: &str) -> Result<Self, StoreError> {
+        Self::connect_with(database, StoreOptions::default()).await
+    }
+
+    /// As [`Store::connect`], with retention and pool size.
+    pub async fn connect_with(database: &str, opts: StoreOptions) -> Result<Self, StoreError> {
+        let retention = opts.retention;
         sqlx::any::install_default_drivers();
         let target = resolve(database);
-        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let mut options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            .max_connections(opts.max_connections.max(1));
         if target.in_memory {
             // An in-memory SQLite database lives as long as a connection to it.
             options = options
@@ -119,6 +149,7 @@ impl Store {
         let store = Self {
             pool,
             backend: target.backend,
+            retention,
             body_reads: Arc::default(),
         };
         store.backfill_digests().await?;
@@ -165,6 +196,11 @@ impl Store {
 struct EmbeddedMigrations(Backend);
 
 impl EmbeddedMigrations {
+    /// The newest version, which `/readyz` expects to find applied.
+    fn latest_version(&self) -> i64 {
+        self.sources().iter().map(|m| m.0).max().unwrap_or(0)
+    }
+
     fn sources(&self) -> &'static [(i64, &'static str, &'static str)] {
         match self.0 {
             Backend::Sqlite => &[
@@ -178,6 +214,11 @@ impl EmbeddedMigrations {
                     "snapshot sha256",
                     include_str!("../migrations/sqlite/0002_snapshot_sha256.sql"),
                 ),
+                (
+                    3,
+                    "snapshot pruned",
+                    include_str!("../migrations/sqlite/0003_snapshot_pruned.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -189,6 +230,11 @@ impl EmbeddedMigrations {
                     2,
                     "snapshot sha256",
                     include_str!("../migrations/postgres/0002_snapshot_sha256.sql"),
+                ),
+                (
+                    3,
+                    "snapshot pruned",
+                    include_str!("../migrations/postgres/0003_snapshot_pruned.sql"),
                 ),
             ],
         }

@@ -16,6 +16,8 @@ pub enum WriteOutcome {
     Stored {
         id: i64,
         digest: SnapshotDigest,
+        /// Older snapshots of the conversation whose bytes retention dropped.
+        pruned: u64,
     },
     /// The run already has a snapshot (409). Checked before preconditions,
     /// so a retried write is never mistaken for a fork.
@@ -91,8 +93,11 @@ impl Store {
             return Ok(WriteOutcome::Duplicate);
         };
         let id: i64 = row.try_get(0)?;
+        // Same transaction and lock: no writer sees the conversation between
+        // the insert and the prune, and a failed prune undoes the insert.
+        let pruned = self.prune_on(&mut tx, scope).await?;
         tx.commit().await?;
-        Ok(WriteOutcome::Stored { id, digest })
+        Ok(WriteOutcome::Stored { id, digest, pruned })
     }
 
     /// A transaction that alone may write this conversation until it ends.

@@ -96,6 +96,8 @@ impl Scope {
 pub struct TestGateway {
     pub gateway: RunningGateway,
     pub client: Client,
+    /// The `--database` value it runs on.
+    pub database: String,
     _sqlite_dir: Option<tempfile::TempDir>,
 }
 
@@ -116,15 +118,48 @@ impl TestGateway {
         dir: Option<tempfile::TempDir>,
         prefix: &str,
     ) -> Self {
-        let config = GatewayConfig::new("127.0.0.1:0".parse().expect("addr"), database, SECRET)
-            .with_prefix(prefix);
+        let prefix = prefix.to_owned();
+        Self::start_configured_on(backend, database, dir, move |c| c.with_prefix(prefix)).await
+    }
+
+    /// A fresh database and a config the test adjusts (retention, limits…).
+    pub async fn start_configured(
+        backend: Backend,
+        configure: impl FnOnce(GatewayConfig) -> GatewayConfig,
+    ) -> Self {
+        let (database, dir) = fresh_database(backend).await;
+        Self::start_configured_on(backend, database, dir, configure).await
+    }
+
+    pub async fn start_configured_on(
+        backend: Backend,
+        database: String,
+        dir: Option<tempfile::TempDir>,
+        configure: impl FnOnce(GatewayConfig) -> GatewayConfig,
+    ) -> Self {
+        let config = configure(GatewayConfig::new(
+            "127.0.0.1:0".parse().expect("addr"),
+            database.clone(),
+            SECRET,
+        ));
         let gateway = serve(config).await.expect("gateway starts");
         assert_eq!(gateway.backend(), backend);
         Self {
             gateway,
             client: client(),
+            database,
             _sqlite_dir: dir,
         }
+    }
+
+    /// A pool on the gateway's database, to look at rows directly.
+    pub async fn db(&self) -> sqlx::AnyPool {
+        db_pool(&self.database).await
+    }
+
+    /// `{origin}{path}` for the root endpoints (`/healthz`, `/metrics`…).
+    pub fn root_url(&self, path: &str) -> String {
+        format!("{}{path}", self.gateway.origin())
     }
 
     pub fn url(&self) -> String {
@@ -187,6 +222,22 @@ impl TestGateway {
         let token = scope.run_token(run_id);
         self.post_json(Some(&token), &body).await.status().as_u16()
     }
+}
+
+/// A sqlx pool on a `--database` value as the tests pass it (a SQLite path
+/// or a `postgres://` URL).
+pub async fn db_pool(database: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    let url = if database.starts_with("postgres") {
+        database.to_owned()
+    } else {
+        format!("sqlite://{database}")
+    };
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .expect("test connects to the database")
 }
 
 /// A client that ignores proxy settings from the environment: everything

@@ -55,8 +55,19 @@ impl GatewayProcess {
         }
     }
 
+    /// SIGTERM, then the exit status and everything written to stderr.
+    pub async fn terminate_with_logs(mut self) -> (std::process::ExitStatus, String) {
+        let status = self.stop().await;
+        let logs = std::fs::read_to_string(self._log.path()).unwrap_or_default();
+        (status, logs)
+    }
+
     /// SIGTERM, then the exit status (graceful shutdown must exit 0).
     pub async fn terminate(mut self) -> std::process::ExitStatus {
+        self.stop().await
+    }
+
+    async fn stop(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().expect("still running");
         let pid = libc::pid_t::try_from(pid).expect("pid fits");
         // SAFETY: signals our own, not yet reaped, child.

@@ -19,8 +19,10 @@ use std::time::{Duration, Instant};
 use sqlx::{Connection, Executor, PgConnection};
 
 mod binaries;
+pub mod tls;
 
 pub use binaries::find_bin_dir;
+pub use tls::TestCertificates;
 
 /// How long to wait for the postmaster to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -49,9 +51,11 @@ pub enum PgClusterError {
     Sql(#[from] sqlx::Error),
     #[error("the shared cluster could not start: {0}")]
     Shared(String),
+    #[error("certificate generation failed: {0}")]
+    Tls(String),
 }
 
-fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> PgClusterError {
+pub(crate) fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> PgClusterError {
     let context = context.into();
     move |source| PgClusterError::Io { context, source }
 }
@@ -63,17 +67,53 @@ pub struct PgCluster {
     port: u16,
     /// Removed (data, sockets, log) when dropped, after Drop stopped the server.
     dir: tempfile::TempDir,
+    /// With `ssl=on`: the certificates it serves (see [`PgCluster::start_tls`]).
+    certificates: Option<TestCertificates>,
 }
 
 impl PgCluster {
     /// initdb + start; blocks until the server accepts connections.
     pub fn start() -> Result<Self, PgClusterError> {
+        Self::start_inner(false)
+    }
+
+    /// As [`PgCluster::start`], with `ssl=on` and a certificate for
+    /// `localhost`/`127.0.0.1` signed by a fresh test CA
+    /// ([`PgCluster::certificates`]). Plain connections are still accepted,
+    /// so `sslmode=disable` and `sslmode=require` both work.
+    pub fn start_tls() -> Result<Self, PgClusterError> {
+        Self::start_inner(true)
+    }
+
+    fn start_inner(tls: bool) -> Result<Self, PgClusterError> {
         let bin = find_bin_dir().ok_or(PgClusterError::BinariesNotFound)?;
         let runner = Runner::detect()?;
         let dir = runner.make_temp_dir()?;
         let data = dir.path().join("data");
         let sockets = dir.path().join("sockets");
         runner.make_owned_dir(&sockets)?;
+        let certificates = if tls {
+            let certs_dir = dir.path().join("tls");
+            std::fs::create_dir(&certs_dir).map_err(io_err("cannot create tls dir"))?;
+            let certs = TestCertificates::generate(&certs_dir)?;
+            // postgres refuses a key that others can read, or that it does not own.
+            fs::set_permissions(&certs.server_key, fs::Permissions::from_mode(0o600))
+                .map_err(io_err("cannot chmod server.key"))?;
+            runner.chown(&certs_dir)?;
+            runner.chown(&certs.server_key)?;
+            runner.chown(&certs.server_cert)?;
+            Some(certs)
+        } else {
+            None
+        };
+        let mut ssl_args = Vec::new();
+        if let Some(certs) = &certificates {
+            ssl_args.extend(["-c".to_owned(), "ssl=on".to_owned()]);
+            ssl_args.push("-c".to_owned());
+            ssl_args.push(format!("ssl_cert_file={}", certs.server_cert.display()));
+            ssl_args.push("-c".to_owned());
+            ssl_args.push(format!("ssl_key_file={}", certs.server_key.display()));
+        }
 
         let initdb = runner
             .command(&bin.join("initdb"), dir.path())
@@ -109,6 +149,7 @@ impl PgCluster {
                 .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
                 .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
                 .args(["-c", "max_connections=200"])
+                .args(&ssl_args)
                 .stdin(Stdio::null())
                 .stdout(log)
                 .stderr(log_err)
@@ -120,6 +161,7 @@ impl PgCluster {
                         postmaster: child,
                         port,
                         dir,
+                        certificates,
                     })
                 }
                 Err(reason) => {
@@ -143,6 +185,11 @@ impl PgCluster {
 
     pub fn database_url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// The CA and server certificate of a cluster from [`PgCluster::start_tls`].
+    pub fn certificates(&self) -> Option<&TestCertificates> {
+        self.certificates.as_ref()
     }
 
     /// The cluster's temp dir (data, sockets, postgres.log).
