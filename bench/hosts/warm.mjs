@@ -20,6 +20,9 @@ const REPO = path.resolve(HERE, '../..');
 const BASELINE = process.env.TS_BASELINE ?? path.resolve(REPO, '../shared/bench/ts-baseline');
 const ref = await import(pathToFileURL(path.join(BASELINE, 'transcript-snapshot.mjs')).href);
 const pkg = await import(pathToFileURL(process.env.WARM_PKG ?? path.join(REPO, 'js/src/index.js')).href);
+// WARM_BEFORE=/path/to/an/older/js/src/index.js adds that package's client as
+// rows "client (before)", interleaved with the rest: a before/after in one run.
+const before = process.env.WARM_BEFORE ? await import(pathToFileURL(process.env.WARM_BEFORE).href) : null;
 
 // ---- arguments -------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -53,6 +56,9 @@ const dirOf = (name) => { const d = path.join(work, name, '.openclaw'); fs.mkdir
 const clientRoot = path.join(work, 'client');
 fs.mkdirSync(path.join(clientRoot, '.openclaw'), { recursive: true });
 const client = await pkg.SnapshotClient.open({
+  preopens: { '/workspace': clientRoot }, allowedAuthorities: [`127.0.0.1:${port}`],
+});
+const beforeClient = before && await before.SnapshotClient.open({
   preopens: { '/workspace': clientRoot }, allowedAuthorities: [`127.0.0.1:${port}`],
 });
 const ms = () => performance.now();
@@ -96,6 +102,10 @@ function casesFor(size) {
       ['hydrate', 'drop-in', async () => expect(await pkg.hydrateFromSnapshot({ gatewayUrl: url, workerToken: TOKEN, sessionFile: files.dropH, options: opts }), 'drop-in hydrate')],
       ['write', 'reference', async () => { await ref.writeSnapshot({ gatewayUrl: url, workerToken: TOKEN, sessionFile: files.refW, terminalStatus: 'completed', runId: 1 }); writesSent += 1; }],
       ['write', 'client', async () => { expect((await client.write(url, { runId: 1, token: TOKEN }, clientW, 'completed', opts)).kind === 'stored', 'client write'); writesSent += 1; }],
+      ...(beforeClient ? [
+        ['hydrate', 'client (before)', async () => expect((await beforeClient.hydrate({ url, token: TOKEN }, `/workspace/.openclaw/hb-${size}.jsonl`, opts)).kind === 'hydrated', 'before hydrate')],
+        ['write', 'client (before)', async () => { expect((await beforeClient.write(url, { runId: 1, token: TOKEN }, clientW, 'completed', opts)).kind === 'stored', 'before write'); writesSent += 1; }],
+      ] : []),
       ['write', 'drop-in', async () => { await pkg.writeSnapshot({ gatewayUrl: url, workerToken: TOKEN, sessionFile: files.dropW, terminalStatus: 'completed', runId: 1, options: opts }); writesSent += 1; }],
     ],
   };
@@ -161,6 +171,7 @@ const stats = await (await fetch(`http://127.0.0.1:${port}/stats`)).json();
 const expectedPosts = writesSent;
 gateway.stdin.end();
 await client.close();
+await beforeClient?.close();
 fs.rmSync(work, { recursive: true, force: true });
 
 // ---- the report ----------------------------------------------------------------------
