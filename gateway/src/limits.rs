@@ -70,3 +70,30 @@ fn busy() -> Response {
         .insert(RETRY_AFTER, HeaderValue::from_static("1"));
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::middleware::from_fn_with_state;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    /// A request still queued at its deadline gets 503 and `retry-after`.
+    #[tokio::test]
+    async fn queued_past_the_deadline_is_503() {
+        let limits = Limits::new(Some(Duration::from_millis(100)), Some(1));
+        let slots = limits.slots.clone().expect("slots");
+        let _taken = slots.acquire_owned().await.expect("permit");
+        let app = Router::new()
+            .route("/", get(|| async { "ran" }))
+            .route_layer(from_fn_with_state(limits, enforce));
+        let request = axum::http::Request::get("/")
+            .body(Body::empty())
+            .expect("request");
+        let response = app.oneshot(request).await.expect("infallible");
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()[RETRY_AFTER], "1");
+    }
+}
