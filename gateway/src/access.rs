@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::metrics::{FinishedRequest, Metrics};
+use crate::ops::{HEALTHZ_PATH, METRICS_PATH, READYZ_PATH};
 use crate::token::VerifiedToken;
 
 /// Target of the access records, e.g. `RUST_LOG=info,snapshot_gateway::access=off`.
@@ -137,22 +138,36 @@ impl Pending {
                 bytes_in,
                 bytes_out,
             });
-            tracing::info!(
-                target: ACCESS_TARGET,
-                method = %self.method,
-                route,
-                status,
-                bytes_in,
-                bytes_out,
-                duration_ms = (seconds * 1e6).round() / 1e3,
-                org = facts.org.as_deref(),
-                agent = facts.agent.as_deref(),
-                conversation = facts.conversation.as_deref(),
-                run_id = facts.run_id,
-                "request"
-            );
+            let duration_ms = (seconds * 1e6).round() / 1e3;
+            if is_probe(route) {
+                // Probes and scrapes every few seconds would drown the rest.
+                tracing::debug!(
+                    target: ACCESS_TARGET,
+                    method = %self.method, route, status, bytes_in, bytes_out, duration_ms,
+                    "request"
+                );
+            } else {
+                tracing::info!(
+                    target: ACCESS_TARGET,
+                    method = %self.method,
+                    route,
+                    status,
+                    bytes_in,
+                    bytes_out,
+                    duration_ms,
+                    org = facts.org.as_deref(),
+                    agent = facts.agent.as_deref(),
+                    conversation = facts.conversation.as_deref(),
+                    run_id = facts.run_id,
+                    "request"
+                );
+            }
         });
     }
+}
+
+fn is_probe(route: &str) -> bool {
+    matches!(route, HEALTHZ_PATH | READYZ_PATH | METRICS_PATH)
 }
 
 impl Drop for Pending {
