@@ -1,4 +1,4 @@
-// The file calls a worker hands to the client's thread (wasi/channel.js
+// The file calls a worker may hand to the client's thread (wasi/channel.js
 // blockingFs): those that wait for the disk (fsync, fdatasync, rename). The
 // worker blocks until the answer, so this only moves where the call waits:
 // to a thread of libuv's pool, as fs.promises (and the reference client)

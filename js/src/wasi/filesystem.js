@@ -25,6 +25,7 @@
 // window). POSIX hosts only (O_NOFOLLOW, O_DIRECTORY).
 import fs from 'node:fs';
 import path from 'node:path';
+import { DiskPath } from './disk-path.js';
 
 const { O_CREAT, O_DIRECTORY, O_EXCL, O_TRUNC, O_RDONLY, O_WRONLY, O_RDWR, O_NOFOLLOW } = fs.constants;
 const realpath = fs.realpathSync.native;
@@ -102,6 +103,9 @@ const MAX_READ = 16 * 1024 * 1024;
 let scratch = Buffer.allocUnsafeSlow(256 * 1024);
 
 const unsupported = () => { throw 'unsupported'; };
+
+/** One per worker: every descriptor's disk-waiting calls share the choice. */
+const diskPath = new DiskPath();
 
 export class Descriptor {
   #root; // the preopen's host directory (its realpath is taken on each use)
@@ -220,12 +224,23 @@ export class Descriptor {
     return BigInt(wasi(() => fs.writeSync(fd, buffer, 0, buffer.byteLength, Number(offset))));
   }
 
-  // The calls that wait for the disk (fsync, fdatasync, rename) are made on
-  // the client's thread's libuv pool when there is a channel to it (see
-  // ../host-fs.js for why); without one (tests), here.
+  // The calls that wait for the disk (fsync, fdatasync, rename) are made
+  // here or on the client's thread's libuv pool, whichever has lately been
+  // faster (see disk-path.js); here when there is no channel (tests).
   #waiting(call, syncCall, ...args) {
-    if (this.#writeBack?.blockingFs) wasi(() => this.#writeBack.blockingFs(call, ...args));
-    else wasi(() => syncCall(...args));
+    const channel = this.#writeBack;
+    if (!channel?.blockingFs) {
+      wasi(() => syncCall(...args));
+      return;
+    }
+    const where = diskPath.pick();
+    const t0 = performance.now();
+    try {
+      if (where === 'pool') wasi(() => channel.blockingFs(call, ...args));
+      else wasi(() => syncCall(...args));
+    } finally {
+      diskPath.record(where, performance.now() - t0);
+    }
   }
 
   sync() {
