@@ -6,7 +6,8 @@
 // separate process (warm-gateway.mjs). Prints medians, p90s and the verdicts
 // of issue 13. See bench/README.md ("Warm calls").
 //
-// usage: node|bun bench/hosts/warm.mjs [--quick] [--n N] [--sizes 1300,633000,4194304] [--json FILE]
+// usage: node|bun bench/hosts/warm.mjs [--quick] [--n N] [--sizes 1300,633000,4194304]
+//        [--only CASE,…] [--md FILE] [--json FILE]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -178,14 +179,16 @@ fs.rmSync(work, { recursive: true, force: true });
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const label = (size) => (size >= 1 << 20 ? `${size / (1 << 20)} MiB` : `${(size / 1000).toFixed(size < 10_000 ? 1 : 0)} KB`);
 const find = (size, op, who) => rows.find((r) => r.size === size && r.op === op && r.who === who);
-console.log(`\n### ${RUNTIME}: warm calls (${started.toISOString().slice(0, 16)} UTC, ${os.cpus().length} cores; load at start of each size: ${loads.join('; ')})\n`);
-console.log('| size | op | client | median ms | p90 ms | ÷ reference | ÷ floor | max loop stall ms |');
-console.log('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |');
+const report = [];
+const out = (line) => { report.push(line); console.log(line); };
+out(`\n### ${RUNTIME}: warm calls (${started.toISOString().slice(0, 16)} UTC, ${os.cpus().length} cores; load at start of each size: ${loads.join('; ')})\n`);
+out('| size | op | client | median ms | p90 ms | ÷ reference | ÷ floor | max loop stall ms |');
+out('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   const refRow = find(r.size, r.op, 'reference');
   const floorRow = find(r.size, r.op, 'floor');
   const who = r.who === 'floor' ? `floor (of which fsyncs ${fmt(r.sync)} ms)` : r.who;
-  console.log(`| ${label(r.size)} | ${r.op} | ${who} | ${fmt(r.median)} | ${fmt(r.p90)} | ${(r.median / refRow.median).toFixed(2)}× | ${floorRow ? `${(r.median / floorRow.median).toFixed(2)}×` : '—'} | ${fmt(r.stall)} |`);
+  out(`| ${label(r.size)} | ${r.op} | ${who} | ${fmt(r.median)} | ${fmt(r.p90)} | ${(r.median / refRow.median).toFixed(2)}× | ${floorRow ? `${(r.median / floorRow.median).toFixed(2)}×` : '—'} | ${fmt(r.stall)} |`);
 }
 const verdicts = [];
 const check = (what, a, b, limit) => {
@@ -200,8 +203,10 @@ for (const who of ['client', 'drop-in']) {
   check(`${who} hydrate 633 KB no slower than the reference`, find(big, 'hydrate', who), find(big, 'hydrate', 'reference'), 1);
   check(`${who} write 633 KB no slower than the reference`, find(big, 'write', who), find(big, 'write', 'reference'), 1);
 }
-console.log(`\n| ${RUNTIME}: goal | package / target | verdict |\n| --- | --- | --- |\n${verdicts.join('\n')}`);
-console.log(`\ngateway drained ${stats.posts} POSTs (${expectedPosts} writes made${stats.posts === expectedPosts ? ', all sent' : ': SOME NOT SENT'})`);
+out(`\n| ${RUNTIME}: goal | package / target | verdict |\n| --- | --- | --- |\n${verdicts.join('\n')}`);
+out(`\ngateway drained ${stats.posts} POSTs (${expectedPosts} writes made${stats.posts === expectedPosts ? ', all sent' : ': SOME NOT SENT'})`);
+const mdOut = value('--md', null); // the report above, for bench/hosts/warm-results.mjs
+if (mdOut) fs.writeFileSync(mdOut, `${report.join('\n')}\n`);
 const jsonOut = value('--json', null);
 if (jsonOut) {
   fs.appendFileSync(jsonOut, `${JSON.stringify({ runtime: RUNTIME, started, loads, rows: rows.map(({ fn, ...r }) => r), verdicts })}\n`);
