@@ -88,6 +88,31 @@ async fn https_listening_serves_the_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_https_with_tls_env_vars() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let certs = TestCertificates::generate(dir.path()).expect("certificates");
+    let cert = certs.server_cert.to_string_lossy().into_owned();
+    let key = certs.server_key.to_string_lossy().into_owned();
+    let gw = common::process::GatewayProcess::spawn(
+        &["--database", "sqlite::memory:"],
+        &[
+            ("SNAPSHOT_GATEWAY_SECRET", SECRET),
+            ("SNAPSHOT_GATEWAY_TLS_CERT", cert.as_str()),
+            ("SNAPSHOT_GATEWAY_TLS_KEY", key.as_str()),
+        ],
+    )
+    .await;
+    assert!(gw.origin.starts_with("https://"), "{}", gw.origin);
+    let readyz = https_client(&certs.ca_cert)
+        .get(format!("{}/readyz", gw.origin))
+        .send()
+        .await
+        .expect("readyz over HTTPS");
+    assert_eq!(readyz.status(), 200);
+    assert!(gw.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_certificate_path_stops_startup() {
     let missing = std::path::Path::new("/nonexistent/cert.pem");
     let err = serve(config("sqlite::memory:".into()).with_tls(missing, missing))

@@ -47,7 +47,10 @@ impl GatewayProcess {
             let logs = std::fs::read_to_string(log.path()).unwrap_or_default();
             panic!("unexpected first line {line:?}; gateway stderr:\n{logs}");
         };
-        assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
+        assert!(
+            origin.starts_with("http://127.0.0.1:") || origin.starts_with("https://127.0.0.1:"),
+            "{origin}"
+        );
         Self {
             child,
             origin,
