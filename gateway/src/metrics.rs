@@ -164,14 +164,14 @@ impl Metrics {
         self.in_flight.dec();
         self.requests
             .get_or_create(&RequestLabels {
-                method: finished.method.to_owned(),
+                method: method_label(finished.method).to_owned(),
                 route: finished.route.to_owned(),
                 status: finished.status.to_string(),
             })
             .inc();
         self.duration
             .get_or_create(&RouteLabels {
-                method: finished.method.to_owned(),
+                method: method_label(finished.method).to_owned(),
                 route: finished.route.to_owned(),
             })
             .observe(finished.seconds);
@@ -204,6 +204,15 @@ impl Metrics {
         let mut out = String::new();
         prometheus_text::encode(&mut out, &self.registry)?;
         Ok(out)
+    }
+}
+
+/// Standard methods as they are; anything else one label, so a client
+/// inventing methods cannot create unbounded series.
+fn method_label(method: &str) -> &str {
+    match method {
+        "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" => method,
+        _ => "OTHER",
     }
 }
 
