@@ -2,7 +2,8 @@
 // the reports of bench/hosts/warm.mjs --md (one per runtime), replacing the
 // section if it is there. bench/run.sh keeps the section when it rewrites
 // the rest of the file.
-// usage: node bench/hosts/warm-results.mjs REPORT.md… (bench/warm.sh --results does this)
+// usage: node bench/hosts/warm-results.mjs REPORT.md… (bench/warm.sh --results does this;
+// several runs' reports may be given, in order)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,9 +14,9 @@ const results = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../R
 const reports = process.argv.slice(2).map((f) => fs.readFileSync(f, 'utf8').trim());
 const section = `${HEADING}
 
-Produced by \`bench/warm.sh --results\` (see [README](README.md#warm-calls-on-node-and-bun)) on
-${new Date().toISOString().slice(0, 16)} UTC, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}).
-One process per runtime: warm clients, interleaved call by call (after 20 warm-up calls; 5 at
+Produced by \`bench/warm.sh --results\` (see [README](README.md#warm-calls-on-node-and-bun)),
+written ${new Date().toISOString().slice(0, 16)} UTC on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}).
+Each run's heading gives its start and the load average at each size. One process per runtime: warm clients, interleaved call by call (after 20 warm-up calls; 5 at
 4 MiB) against one stand-in gateway in a separate process. *median* and *p90* are of the timed
 calls; *÷ reference* and *÷ floor* compare medians of the same run; *of which fsyncs* is the
 floor's own time in its two fsyncs; *max loop stall* is the worst lateness of a 1 ms timer on
