@@ -36,7 +36,13 @@ impl TestCertificates {
         )
         .map_err(crate::io_err("cannot write server.ext"))?;
         // P-256 keys: quick to generate, accepted by rustls and PostgreSQL.
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
         openssl(
             Command::new("openssl")
                 .args(["req", "-x509"])
@@ -81,12 +87,14 @@ impl TestCertificates {
 }
 
 fn openssl(command: &mut Command) -> Result<(), PgClusterError> {
-    let out = command
-        .output()
-        .map_err(crate::io_err("cannot run openssl (install the openssl command)"))?;
+    let out = command.output().map_err(crate::io_err(
+        "cannot run openssl (install the openssl command)",
+    ))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(PgClusterError::Tls(String::from_utf8_lossy(&out.stderr).into_owned()))
+        Err(PgClusterError::Tls(
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
     }
 }

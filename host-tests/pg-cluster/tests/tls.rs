@@ -24,10 +24,16 @@ async fn tls_cluster_accepts_require_and_verify_full() {
     let db = cluster.create_database().await.expect("create database");
     let ca = certs.ca_cert.display();
 
-    assert!(!ssl_in_use(&format!("{db}?sslmode=disable")).await.expect("plain"));
-    assert!(ssl_in_use(&format!("{db}?sslmode=require")).await.expect("require"));
+    assert!(!ssl_in_use(&format!("{db}?sslmode=disable"))
+        .await
+        .expect("plain"));
+    assert!(ssl_in_use(&format!("{db}?sslmode=require"))
+        .await
+        .expect("require"));
     let verified = format!("{db}?sslmode=verify-full&sslrootcert={ca}");
-    assert!(ssl_in_use(&verified).await.expect("verify-full with the CA"));
+    assert!(ssl_in_use(&verified)
+        .await
+        .expect("verify-full with the CA"));
     // Without the CA, the certificate chains to no trusted root.
     let untrusted = ssl_in_use(&format!("{db}?sslmode=verify-full")).await;
     assert!(untrusted.is_err(), "verify-full without the CA must fail");
