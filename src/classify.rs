@@ -12,13 +12,18 @@ pub enum HydrateStatus {
     Snapshot,
     /// 404: the gateway has none.
     NoSnapshot,
+    /// 304 to an `if-none-match`: the session file holds the latest.
+    NotModified,
     Failed(Error),
 }
 
-pub fn hydrate_status(status: u16) -> HydrateStatus {
+/// `sent_validator`: whether the request carried `if-none-match` (a 304
+/// without one is a gateway fault, not good news).
+pub fn hydrate_status(status: u16, sent_validator: bool) -> HydrateStatus {
     match status {
         200 => HydrateStatus::Snapshot,
         404 => HydrateStatus::NoSnapshot,
+        304 if sent_validator => HydrateStatus::NotModified,
         other => HydrateStatus::Failed(Error::HttpStatus(other)),
     }
 }
@@ -30,13 +35,17 @@ pub enum WriteAccepted {
     Stored(u16),
     /// 409: a snapshot for this run is already there (benign).
     Duplicate,
+    /// 412 to an `if-match`: another snapshot is the latest now.
+    Diverged,
 }
 
-/// A write's response: 2xx stored, 409 already stored, anything else an error.
-pub fn write_status(status: u16) -> Result<WriteAccepted, Error> {
+/// A write's response: 2xx stored, 409 already stored, 412 diverged when the
+/// request carried `if-match` (`sent_precondition`), anything else an error.
+pub fn write_status(status: u16, sent_precondition: bool) -> Result<WriteAccepted, Error> {
     match status {
         200..=299 => Ok(WriteAccepted::Stored(status)),
         409 => Ok(WriteAccepted::Duplicate),
+        412 if sent_precondition => Ok(WriteAccepted::Diverged),
         other => Err(Error::HttpStatus(other)),
     }
 }
@@ -197,24 +206,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hydrate_accepts_200_and_404_only() {
-        assert_eq!(hydrate_status(200), HydrateStatus::Snapshot);
-        assert_eq!(hydrate_status(404), HydrateStatus::NoSnapshot);
-        for s in [201, 204, 301, 400, 401, 403, 500, 503] {
-            assert_eq!(
-                hydrate_status(s),
-                HydrateStatus::Failed(Error::HttpStatus(s))
-            );
+    fn hydrate_accepts_200_and_404_and_304_only_to_a_validator() {
+        for sent in [false, true] {
+            assert_eq!(hydrate_status(200, sent), HydrateStatus::Snapshot);
+            assert_eq!(hydrate_status(404, sent), HydrateStatus::NoSnapshot);
+            for s in [201, 204, 301, 400, 401, 403, 412, 500, 503] {
+                assert_eq!(
+                    hydrate_status(s, sent),
+                    HydrateStatus::Failed(Error::HttpStatus(s))
+                );
+            }
         }
+        assert_eq!(hydrate_status(304, true), HydrateStatus::NotModified);
+        assert_eq!(
+            hydrate_status(304, false),
+            HydrateStatus::Failed(Error::HttpStatus(304))
+        );
     }
 
     #[test]
     fn write_409_is_duplicate_and_other_errors_fail() {
-        assert_eq!(write_status(200), Ok(WriteAccepted::Stored(200)));
-        assert_eq!(write_status(201), Ok(WriteAccepted::Stored(201)));
-        assert_eq!(write_status(409), Ok(WriteAccepted::Duplicate));
-        assert_eq!(write_status(500), Err(Error::HttpStatus(500)));
-        assert_eq!(write_status(413), Err(Error::HttpStatus(413)));
+        for sent in [false, true] {
+            assert_eq!(write_status(200, sent), Ok(WriteAccepted::Stored(200)));
+            assert_eq!(write_status(201, sent), Ok(WriteAccepted::Stored(201)));
+            assert_eq!(write_status(409, sent), Ok(WriteAccepted::Duplicate));
+            assert_eq!(write_status(500, sent), Err(Error::HttpStatus(500)));
+            assert_eq!(write_status(413, sent), Err(Error::HttpStatus(413)));
+        }
+        assert_eq!(write_status(412, true), Ok(WriteAccepted::Diverged));
+        assert_eq!(write_status(412, false), Err(Error::HttpStatus(412)));
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod retry;
 pub mod run_binding;
 pub mod staging;
 pub mod token;
+pub mod version;
 
 mod guest;
 

@@ -30,6 +30,8 @@ pub struct Resolved {
     pub max_write_bytes: u64,
     pub max_hydrate_bytes: u64,
     pub retry: Policy,
+    /// Send and remember snapshot versions (default on).
+    pub use_validators: bool,
 }
 
 fn positive<T: PartialEq + Default + Copy>(
@@ -68,6 +70,7 @@ pub fn resolve(op: Operation, o: &Options) -> Result<Resolved, String> {
             base_ms: o.retry_base_ms.unwrap_or(DEFAULT_BASE_MS),
             cap_ms: o.retry_cap_ms.unwrap_or(DEFAULT_CAP_MS),
         },
+        use_validators: o.use_validators.unwrap_or(true),
     })
 }
 
@@ -91,6 +94,7 @@ mod tests {
             max_attempts: None,
             retry_base_ms: None,
             retry_cap_ms: None,
+            use_validators: None,
         }
     }
 
@@ -112,6 +116,12 @@ mod tests {
             (w.retry.max_attempts, w.retry.base_ms, w.retry.cap_ms),
             (3, 200, 5_000)
         );
+        assert!(w.use_validators);
+        let off = Options {
+            use_validators: Some(false),
+            ..none()
+        };
+        assert!(!resolve(Operation::Hydrate, &off).unwrap().use_validators);
     }
 
     #[test]

@@ -43,15 +43,27 @@ pub enum Temp {
     Legacy,
     /// A per-call staging file whose call had this deadline.
     Call { timeout_ms: u32 },
+    /// A sidecar being replaced (see [`sidecar_temp_name`]): written and
+    /// renamed at once, so one left behind is a crash's.
+    Sidecar,
+}
+
+/// What follows `.<name>` in a sidecar's temporary name.
+const SIDECAR_SUFFIX: &str = ".snapshot-version.tmp.";
+
+/// The temporary name a new sidecar of `file_name` is written under.
+pub fn sidecar_temp_name(file_name: &str, random: u64) -> String {
+    format!(".{file_name}{SIDECAR_SUFFIX}{random:016x}")
 }
 
 /// Whether `entry` (a name in the session file's directory) is a staging file
 /// of `file_name`, and which kind. Anything else is not ours and is left alone.
 pub fn classify(file_name: &str, entry: &str) -> Option<Temp> {
-    let rest = entry
-        .strip_prefix('.')?
-        .strip_prefix(file_name)?
-        .strip_prefix(SUFFIX)?;
+    let ours = entry.strip_prefix('.')?.strip_prefix(file_name)?;
+    if let Some(tag) = ours.strip_prefix(SIDECAR_SUFFIX) {
+        return (tag.len() == 16 && is_all(tag, b"0123456789abcdef")).then_some(Temp::Sidecar);
+    }
+    let rest = ours.strip_prefix(SUFFIX)?;
     if rest.is_empty() {
         return Some(Temp::Legacy);
     }
@@ -90,6 +102,7 @@ impl Time {
 pub fn is_stale(temp: Temp, modified: Time, now: Time) -> bool {
     match temp {
         Temp::Legacy => true,
+        Temp::Sidecar => now.ms().saturating_sub(modified.ms()) > STALE_MARGIN_MS,
         Temp::Call { timeout_ms } => {
             let bound = u64::from(timeout_ms).saturating_add(STALE_MARGIN_MS);
             now.ms().saturating_sub(modified.ms()) > bound
@@ -133,10 +146,22 @@ mod tests {
     }
 
     #[test]
+    fn a_sidecar_being_replaced_is_recognised_and_goes_after_the_margin() {
+        let name = sidecar_temp_name("s.jsonl", 0xab);
+        assert_eq!(name, ".s.jsonl.snapshot-version.tmp.00000000000000ab");
+        assert_eq!(classify("s.jsonl", &name), Some(Temp::Sidecar));
+        let margin = STALE_MARGIN_MS / 1000;
+        assert!(!is_stale(Temp::Sidecar, at(1_000), at(1_000 + margin)));
+        assert!(is_stale(Temp::Sidecar, at(1_000), at(1_001 + margin)));
+    }
+
+    #[test]
     fn other_names_are_not_ours() {
         for other in [
             "s.jsonl",
             ".s.jsonl",
+            ".s.jsonl.snapshot-version",
+            ".s.jsonl.snapshot-version.tmp.00000000000000a",
             ".s.jsonl.hydrate-tmp.",
             ".s.jsonl.hydrate-tmp.30000",
             ".s.jsonl.hydrate-tmp.30000.",

@@ -98,7 +98,8 @@ pub enum Command {
         /// dropped); takes precedence over TRANSCRIPT_SNAPSHOT_RUN_TOKEN.
         #[arg(long)]
         run_token_file: Option<PathBuf>,
-        /// The session file to send (its directory is mounted read-only).
+        /// The session file to send (its directory is mounted read-write, for
+        /// the version sidecar beside it).
         #[arg(long)]
         session_file: PathBuf,
         /// How the run ended; only a completed run is sent.
@@ -239,6 +240,7 @@ impl CallArgs {
             max_attempts: self.max_attempts,
             retry_base_ms: self.retry_base_ms,
             retry_cap_ms: self.retry_cap_ms,
+            use_validators: None,
         }
     }
 }

@@ -10,12 +10,14 @@ use std::process::ExitCode;
 /// The exit codes, as `--help` and the README list them.
 pub const HELP: &str = "\
 Exit codes:
-  0  done: hydrated, stored, duplicate, cleared
+  0  done: hydrated, up to date, stored, duplicate, cleared
   1  failed: the gateway refused or could not be reached, or the call failed
   2  usage: a missing or invalid flag
   3  nothing to do: no snapshot on the gateway, or the write was skipped
   4  set-up: no component at --component, a session file path that cannot be
-     mounted, an unreadable token file";
+     mounted, an unreadable token file
+  5  diverged: write was refused (HTTP 412) because another pod stored a newer
+     snapshot since the session file's version; nothing stored";
 
 /// What an outcome or an error means for a shell script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +32,8 @@ pub enum Exit {
     Nothing = 3,
     /// Something on this machine is wrong before any request is sent.
     SetUp = 4,
+    /// Another pod stored a newer snapshot since this file's version.
+    Diverged = 5,
 }
 
 impl From<Exit> for ExitCode {

@@ -53,6 +53,7 @@ pub async fn hydrate(
             (Exit::Done, format!("{o} into {}", session_file.display()))
         }
         Ok(o @ HydrateOutcome::NoSnapshot(_)) => (Exit::Nothing, o.to_string()),
+        Ok(o @ HydrateOutcome::UpToDate(_)) => (Exit::Done, o.to_string()),
         Err(f) => (
             Exit::Failed,
             format!("hydrate failed: {}", DescribeFailure(f)),
@@ -75,7 +76,7 @@ pub async fn write(
     let m = mount(session_file).map_err(|e| CliError::SessionPath(session_file.into(), e))?;
     let call = host
         .write(
-            &m.sandbox(gateway_url, true),
+            &m.sandbox(gateway_url, false),
             gateway_url,
             run.as_ref(),
             &m.guest_file,
@@ -87,6 +88,7 @@ pub async fn write(
     let exit = match &call.outcome {
         WriteOutcome::Stored(_) | WriteOutcome::Duplicate(_) => Exit::Done,
         WriteOutcome::Skipped(_) => Exit::Nothing,
+        WriteOutcome::Diverged(_) => Exit::Diverged,
         WriteOutcome::TooLarge(_) | WriteOutcome::Failed(_) => Exit::Failed,
     };
     print(

@@ -45,6 +45,19 @@ pub enum Entry {
         #[serde(rename = "modified-seconds-ago")]
         seconds_ago: u64,
     },
+    /// A text file last modified at exactly this Unix time, in whole
+    /// seconds (in `before`; `after` only compares the text): what a
+    /// version sidecar written beside it can name.
+    Stamped {
+        text: String,
+        #[serde(rename = "modified-at")]
+        modified_at: u64,
+    },
+    /// In `after` only: a text file holding each of these strings (a
+    /// sidecar records a modification time no case can know).
+    Contains {
+        contains: Vec<String>,
+    },
     File(Bytes),
 }
 
@@ -150,7 +163,7 @@ pub enum Call {
         token: String,
         session_file: String,
         #[serde(default)]
-        options: BTreeMap<String, u64>,
+        options: BTreeMap<String, Value>,
     },
     #[serde(rename_all = "kebab-case")]
     Write {
@@ -159,14 +172,14 @@ pub enum Call {
         session_file: String,
         status: String,
         #[serde(default)]
-        options: BTreeMap<String, u64>,
+        options: BTreeMap<String, Value>,
     },
     #[serde(rename_all = "kebab-case")]
     Clear {
         url: String,
         token: String,
         #[serde(default)]
-        options: BTreeMap<String, u64>,
+        options: BTreeMap<String, Value>,
     },
     #[serde(rename_all = "kebab-case")]
     RunBindingFromPayload { payload: String },
@@ -191,6 +204,9 @@ pub struct RequestSpec {
     pub json: Option<Value>,
     /// The body must be exactly these bytes.
     pub body: Option<Bytes>,
+    /// Headers the request must not carry.
+    #[serde(default)]
+    pub absent_headers: Vec<String>,
     /// Whether the body arrived whole (false: the client abandoned it).
     #[serde(default = "yes")]
     pub complete: bool,

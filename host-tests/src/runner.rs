@@ -10,9 +10,16 @@ use std::collections::BTreeMap;
 use transcript_snapshot_host::json as outcome_json;
 
 /// Options from a case's kebab-case map. Unknown names fail the case.
-pub fn options(map: &BTreeMap<String, u64>) -> Result<Options, String> {
+pub fn options(map: &BTreeMap<String, Value>) -> Result<Options, String> {
     let mut o = crate::host::options();
-    for (k, &v) in map {
+    for (k, value) in map {
+        if k == "use-validators" {
+            o.use_validators = Some(value.as_bool().ok_or(format!("{k} must be a boolean"))?);
+            continue;
+        }
+        let v = value
+            .as_u64()
+            .ok_or(format!("{k} must be a whole number"))?;
         let small = || u32::try_from(v).map_err(|_| format!("{k} too large"));
         match k.as_str() {
             "timeout-ms" => o.timeout_ms = Some(small()?),

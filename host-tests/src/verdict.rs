@@ -15,13 +15,22 @@ pub fn prepare(case: &Case, dir: &Path) {
         let path = dir.join(rel);
         match entry {
             Entry::Dir { .. } => std::fs::create_dir_all(&path).expect("create dir"),
-            Entry::File(_) | Entry::Aged { .. } => {
+            Entry::Contains { .. } => panic!("`contains` is for `after` only ({rel})"),
+            Entry::File(_) | Entry::Aged { .. } | Entry::Stamped { .. } => {
                 std::fs::create_dir_all(path.parent().expect("parent")).expect("create parent");
                 std::fs::write(&path, file_bytes(entry)).expect("write file");
             }
         }
-        if let Entry::Aged { seconds_ago, .. } = entry {
-            let at = std::time::SystemTime::now() - std::time::Duration::from_secs(*seconds_ago);
+        let at = match entry {
+            Entry::Aged { seconds_ago, .. } => {
+                Some(std::time::SystemTime::now() - std::time::Duration::from_secs(*seconds_ago))
+            }
+            Entry::Stamped { modified_at, .. } => {
+                Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(*modified_at))
+            }
+            _ => None,
+        };
+        if let Some(at) = at {
             std::fs::File::options()
                 .write(true)
                 .open(&path)
@@ -35,8 +44,8 @@ pub fn prepare(case: &Case, dir: &Path) {
 fn file_bytes(entry: &Entry) -> Vec<u8> {
     match entry {
         Entry::File(bytes) => bytes.to_vec(),
-        Entry::Aged { text, .. } => text.as_bytes().to_vec(),
-        Entry::Dir { .. } => Vec::new(),
+        Entry::Aged { text, .. } | Entry::Stamped { text, .. } => text.as_bytes().to_vec(),
+        Entry::Dir { .. } | Entry::Contains { .. } => Vec::new(),
     }
 }
 
@@ -101,7 +110,16 @@ pub fn check_after(case: &Case, dir: &Path) -> Vec<String> {
                 problems.push(format!("directory {rel} missing"))
             }
             Entry::Dir { .. } => {}
-            Entry::File(_) | Entry::Aged { .. } => {
+            Entry::Contains { contains } => match files.remove(rel) {
+                None => problems.push(format!("file {rel} missing")),
+                Some(got) => {
+                    let text = String::from_utf8_lossy(&got);
+                    for part in contains.iter().filter(|p| !text.contains(p.as_str())) {
+                        problems.push(format!("file {rel} holds {} without {part:?}", show(&got)));
+                    }
+                }
+            },
+            Entry::File(_) | Entry::Aged { .. } | Entry::Stamped { .. } => {
                 let want = file_bytes(entry);
                 match files.remove(rel) {
                     None => problems.push(format!("file {rel} missing")),
@@ -186,6 +204,16 @@ pub fn check_requests(case: &Case, got: &[Recorded]) -> Vec<String> {
                     req.headers.get(name)
                 ));
             }
+        }
+        for name in want
+            .absent_headers
+            .iter()
+            .filter(|n| req.headers.contains_key(*n))
+        {
+            problems.push(format!(
+                "request {i}: header {name} is {:?}, expected none",
+                req.headers.get(name)
+            ));
         }
         if want.complete != req.complete {
             problems.push(format!(

@@ -36,6 +36,7 @@ async fn embed(
     match call.outcome {
         Ok(HydrateOutcome::Hydrated(h)) => println!("resumed {} bytes", h.bytes),
         Ok(HydrateOutcome::NoSnapshot(_)) => println!("first turn: nothing to resume"),
+        Ok(HydrateOutcome::UpToDate(_)) => println!("already current: nothing downloaded"),
         Err(e) => eprintln!("hydrate failed: {}", DescribeFailure(&e)),
     }
     // README:host:end

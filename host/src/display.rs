@@ -62,6 +62,9 @@ impl fmt::Display for Describe<'_> {
             Error::FileChanged => {
                 f.write_str("session file changed while it was being sent; nothing stored")
             }
+            Error::DigestMismatch => f.write_str(
+                "snapshot body does not match the digest the gateway sent; session file kept",
+            ),
         }
     }
 }
@@ -91,6 +94,9 @@ impl fmt::Display for HydrateOutcome {
                 write!(f, "hydrated {} bytes{}", h.bytes, tries(h.attempts))
             }
             HydrateOutcome::NoSnapshot(_) => f.write_str("no snapshot; session file untouched"),
+            HydrateOutcome::UpToDate(_) => {
+                f.write_str("session file already holds the latest snapshot (HTTP 304)")
+            }
         }
     }
 }
@@ -119,6 +125,18 @@ impl fmt::Display for WriteOutcome {
             WriteOutcome::Duplicate(n) => {
                 write!(f, "already stored for this run (HTTP 409){}", tries(*n))
             }
+            WriteOutcome::Diverged(d) => match d.latest_run_id {
+                Some(run) => write!(
+                    f,
+                    "not stored: run {run} stored a newer snapshot since this file's version (HTTP 412){}",
+                    tries(d.attempts)
+                ),
+                None => write!(
+                    f,
+                    "not stored: another snapshot is the latest since this file's version (HTTP 412){}",
+                    tries(d.attempts)
+                ),
+            },
             WriteOutcome::Skipped(r) => write!(f, "skipped ({r}); nothing sent"),
             WriteOutcome::TooLarge(s) => write!(
                 f,

@@ -50,6 +50,7 @@ pub fn error(e: &Error) -> Value {
         }
         Error::InvalidUtf8(o) => json!({ "invalid-utf8": o }),
         Error::FileChanged => json!("file-changed"),
+        Error::DigestMismatch => json!("digest-mismatch"),
     }
 }
 
@@ -63,6 +64,7 @@ pub fn hydrate(r: &Result<HydrateOutcome, Failure>) -> Value {
             json!({ "ok": { "hydrated": { "bytes": h.bytes, "attempts": h.attempts } } })
         }
         Ok(HydrateOutcome::NoSnapshot(n)) => json!({ "ok": { "no-snapshot": n } }),
+        Ok(HydrateOutcome::UpToDate(n)) => json!({ "ok": { "up-to-date": n } }),
         Err(f) => json!({ "err": failure(f) }),
     }
 }
@@ -82,6 +84,9 @@ pub fn write(o: &WriteOutcome) -> Value {
             json!({ "stored": { "bytes": s.bytes, "status": s.status, "attempts": s.attempts } })
         }
         WriteOutcome::Duplicate(n) => json!({ "duplicate": n }),
+        WriteOutcome::Diverged(d) => {
+            json!({ "diverged": { "latest-run-id": d.latest_run_id, "attempts": d.attempts } })
+        }
         WriteOutcome::Skipped(r) => json!({ "skipped": skip_reason(*r) }),
         WriteOutcome::TooLarge(s) => json!({ "too-large": { "size": s.size, "limit": s.limit } }),
         WriteOutcome::Failed(f) => json!({ "failed": failure(f) }),

@@ -64,5 +64,6 @@ pub fn default_options() -> Options {
         max_attempts: None,
         retry_base_ms: None,
         retry_cap_ms: None,
+        use_validators: None,
     }
 }

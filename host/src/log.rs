@@ -102,6 +102,16 @@ pub fn hydrate(outcome: &Result<HydrateOutcome, Failure>, elapsed: Duration) {
             warn: false,
             message: &message,
         },
+        Ok(HydrateOutcome::UpToDate(n)) => Record {
+            operation: "hydrate",
+            outcome: "up-to-date",
+            bytes: None,
+            attempts: *n,
+            status: Some(304),
+            error: None,
+            warn: false,
+            message: &message,
+        },
         Err(f) => failed("hydrate", f, &message),
     };
     record.emit(elapsed);
@@ -122,6 +132,11 @@ pub fn write(outcome: &WriteOutcome, elapsed: Duration) {
     let record = match outcome {
         WriteOutcome::Stored(s) => plain("stored", Some(s.bytes), s.attempts, Some(s.status)),
         WriteOutcome::Duplicate(n) => plain("duplicate", None, *n, Some(409)),
+        // Another pod continued the conversation: an operator wants to see it.
+        WriteOutcome::Diverged(d) => Record {
+            warn: true,
+            ..plain("diverged", None, d.attempts, Some(412))
+        },
         // Nothing was sent: no attempts, no status.
         WriteOutcome::Skipped(_) => plain("skipped", None, 0, None),
         WriteOutcome::TooLarge(t) => Record {

@@ -35,6 +35,7 @@ fn delete(gateway: &Gateway, options: &Options) -> Result<Cleared, Failure> {
         token: &gateway.token,
         content_type: None,
         content_length: None,
+        condition: None,
     };
     let ((status, deleted), attempts) = attempts::run(&limits.retry, &timing.deadline, |_| {
         let in_flight = http::send(&request, &limits, &timing)?;

@@ -5,12 +5,14 @@
 use crate::guest_path::{self, Located, PathError};
 use crate::staging::{self, Temp, Time};
 use crate::types::{Error, FilesystemError};
+use crate::version::Stamp;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use wasi::clocks::wall_clock;
 use wasi::filesystem::preopens;
 use wasi::filesystem::types::{
-    Advice, Descriptor, DescriptorFlags, DescriptorType, ErrorCode, OpenFlags, PathFlags,
+    Advice, Datetime, Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode,
+    OpenFlags, PathFlags,
 };
 
 /// Bytes read from a file per call: as large as guest memory allows, since
@@ -26,8 +28,8 @@ pub fn error(operation: &str, code: ErrorCode) -> Error {
 
 /// A session file and the preopened directory it lives under.
 pub struct SessionFile {
-    root: Descriptor,
-    at: Located,
+    pub(super) root: Descriptor,
+    pub(super) at: Located,
 }
 
 impl SessionFile {
@@ -44,7 +46,7 @@ impl SessionFile {
     }
 
     /// Opens the session file for reading; `None` when it does not exist.
-    pub fn open_existing(&self) -> Result<Option<(Descriptor, u64)>, Error> {
+    pub fn open_existing(&self) -> Result<Option<(Descriptor, Stamp)>, Error> {
         let file = match self.root.open_at(
             PathFlags::SYMLINK_FOLLOW,
             &self.at.file_path(),
@@ -59,7 +61,7 @@ impl SessionFile {
         if stat.type_ == DescriptorType::Directory {
             return Err(error("open session file", ErrorCode::IsDirectory));
         }
-        Ok(Some((file, stat.size)))
+        Ok(Some((file, stamp(&stat))))
     }
 
     /// Creates the directories between the preopen and the file.
@@ -135,11 +137,7 @@ impl SessionFile {
         let Ok(entries) = dir.read_directory() else {
             return;
         };
-        let now = wall_clock::now();
-        let now = Time {
-            seconds: now.seconds,
-            nanoseconds: now.nanoseconds,
-        };
+        let now = time(wall_clock::now());
         while let Ok(Some(entry)) = entries.read_directory_entry() {
             let Some(temp) = staging::classify(&self.at.name, &entry.name) else {
                 continue;
@@ -148,13 +146,9 @@ impl SessionFile {
                 || match dir.stat_at(PathFlags::empty(), &entry.name) {
                     Ok(stat) => {
                         stat.type_ == DescriptorType::RegularFile
-                            && stat.data_modification_timestamp.is_some_and(|m| {
-                                let modified = Time {
-                                    seconds: m.seconds,
-                                    nanoseconds: m.nanoseconds,
-                                };
-                                staging::is_stale(temp, modified, now)
-                            })
+                            && stat
+                                .data_modification_timestamp
+                                .is_some_and(|m| staging::is_stale(temp, time(m), now))
                     }
                     Err(_) => false,
                 };
@@ -179,6 +173,27 @@ impl SessionFile {
         ) {
             let _ = dir.sync();
         }
+    }
+}
+
+fn time(t: Datetime) -> Time {
+    Time {
+        seconds: t.seconds,
+        nanoseconds: t.nanoseconds,
+    }
+}
+
+/// A file's size and modification time (zero when the host has none).
+pub fn stamp(stat: &DescriptorStat) -> Stamp {
+    Stamp {
+        size: stat.size,
+        modified: stat.data_modification_timestamp.map_or(
+            Time {
+                seconds: 0,
+                nanoseconds: 0,
+            },
+            time,
+        ),
     }
 }
 

@@ -46,6 +46,8 @@ pub struct Request<'a> {
     pub token: &'a str,
     pub content_type: Option<&'a str>,
     pub content_length: Option<u64>,
+    /// A precondition header and its validator (`if-none-match` or `if-match`).
+    pub condition: Option<(&'static str, &'a str)>,
 }
 
 /// A request in flight: the response to wait for, and the body to stream
@@ -64,6 +66,11 @@ fn build(req: &Request<'_>) -> Result<OutgoingRequest, Error> {
         headers
             .append("content-type", ct.as_bytes())
             .map_err(|_| invalid("content-type rejected by the host"))?;
+    }
+    if let Some((name, validator)) = req.condition {
+        headers
+            .append(name, validator.as_bytes())
+            .map_err(|_| invalid("recorded snapshot version rejected by the host"))?;
     }
     if let Some(len) = req.content_length {
         headers

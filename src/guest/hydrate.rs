@@ -1,4 +1,5 @@
-//! `hydrate`: GET the latest snapshot and swap it in atomically.
+//! `hydrate`: GET the latest snapshot and swap it in atomically, unless the
+//! session file already holds it.
 
 use super::attempts::{self, before_sending, AttemptError};
 use super::deadline::Timing;
@@ -9,7 +10,9 @@ use crate::classify::{hydrate_status, HydrateStatus};
 use crate::options::{self, Operation, Resolved};
 use crate::retry::parse_retry_after;
 use crate::types::{Error, Failure, Gateway, HydrateOutcome, Hydrated, Options};
+use crate::version::{self, BodyHash, Sidecar};
 use crate::{gateway_url, redact, token};
+use alloc::vec::Vec;
 use wasi::http::types::Method;
 
 pub fn run(
@@ -24,6 +27,7 @@ pub fn run(
 enum Found {
     Snapshot(u64),
     Nothing,
+    Current,
 }
 
 fn fetch(
@@ -40,12 +44,19 @@ fn fetch(
     let file = SessionFile::locate(session_file).map_err(before_sending)?;
 
     let timing = Timing::start(&limits);
+    // The version the file holds, only while it is untouched since recorded.
+    let current = limits
+        .use_validators
+        .then(|| file.read_sidecar())
+        .flatten()
+        .filter(|s| file.stamp() == Some(s.stamp));
     let request = Request {
         method: Method::Get,
         endpoint: &endpoint,
         token: &gateway.token,
         content_type: None,
         content_length: None,
+        condition: current.as_ref().map(|s| ("if-none-match", s.etag.as_str())),
     };
     // Staging files left by crashed hydrates go, whatever happens next.
     file.remove_stale_temps();
@@ -55,6 +66,7 @@ fn fetch(
     Ok(match found {
         Found::Snapshot(bytes) => HydrateOutcome::Hydrated(Hydrated { bytes, attempts }),
         Found::Nothing => HydrateOutcome::NoSnapshot(attempts),
+        Found::Current => HydrateOutcome::UpToDate(attempts),
     })
 }
 
@@ -67,9 +79,15 @@ fn attempt(
 ) -> Result<Found, AttemptError> {
     let in_flight = http::send(request, limits, timing)?;
     let response = http::response(&in_flight.response, timing)?;
-    match hydrate_status(response.status()) {
+    match hydrate_status(response.status(), request.condition.is_some()) {
         HydrateStatus::Snapshot => {}
-        HydrateStatus::NoSnapshot => return Ok(Found::Nothing),
+        HydrateStatus::NoSnapshot => {
+            // The gateway holds no version (a reset cleared it): a record
+            // kept now would make the next write report a false fork.
+            file.remove_sidecar();
+            return Ok(Found::Nothing);
+        }
+        HydrateStatus::NotModified => return Ok(Found::Current),
         HydrateStatus::Failed(error) => {
             let retry_after = http::header(&response, "retry-after")
                 .first()
@@ -79,6 +97,13 @@ fn attempt(
     }
     let announced = parse_content_length(&http::header(&response, "content-length"))?;
     let mut counter = BodyCounter::new(announced, limits.max_hydrate_bytes)?;
+    let etag = http::header(&response, "etag")
+        .first()
+        .and_then(|v| version::usable_etag(v));
+    let mut digests: Vec<Vec<u8>> = http::header(&response, "repr-digest");
+    digests.extend(http::header(&response, "content-digest"));
+    let mut hash =
+        BodyHash::new(version::expected_sha256(&digests)).map_err(|_| Error::DigestMismatch)?;
     let mut body = BodyReader::new(response, timing)?;
 
     file.create_parents()?;
@@ -88,6 +113,7 @@ fn attempt(
     while let Some(chunk) = body.next().map_err(|e| counter.explain(e))? {
         let offset = counter.received();
         counter.add(chunk.len())?;
+        hash.update(&chunk);
         fs::write_all_at(temp, &chunk, offset)?;
         // The disk works while the network does, instead of all at the sync.
         let end = counter.received();
@@ -98,8 +124,18 @@ fn attempt(
     }
     let bytes = counter.finish()?;
     drop(body);
+    hash.check().map_err(|_| Error::DigestMismatch)?;
     fs::sync_file(temp)?;
+    // Renaming keeps the modification time, so this is the promoted file's
+    // stamp; taken here, it cannot describe another call's file renamed later.
+    let stamp = temp.stat().ok().map(|s| fs::stamp(&s));
+    // The old record goes first: a crash before the new one is written
+    // leaves none, never one naming a version the file no longer holds.
+    file.remove_sidecar();
     staging.promote()?;
     file.sync_parent();
+    if let (true, Some(etag), Some(stamp)) = (limits.use_validators, etag, stamp) {
+        file.write_sidecar(&Sidecar { etag, stamp });
+    }
     Ok(Found::Snapshot(bytes))
 }

@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod fs;
 pub mod http;
 pub mod hydrate;
+pub mod sidecar;
 pub mod write;
 
 // The component is no_std (std would import wasi:cli), so it brings its own

@@ -19,9 +19,10 @@ use crate::options::{self, Operation, Resolved};
 use crate::retry::parse_retry_after;
 use crate::run_binding::MAX_RUN_ID;
 use crate::types::{
-    Error, Failure, Options, RunBinding, SizeLimit, SkipReason, Stored, TerminalStatus,
+    Diverged, Error, Failure, Options, RunBinding, SizeLimit, SkipReason, Stored, TerminalStatus,
     WriteOutcome,
 };
+use crate::version::{self, Sidecar, Stamp};
 use crate::{gateway_url, redact, token};
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -145,9 +146,10 @@ fn send(
         ));
     }
     let place = SessionFile::locate(session_file).map_err(before_sending)?;
-    let Some((file, size)) = place.open_existing().map_err(before_sending)? else {
+    let Some((file, stamp)) = place.open_existing().map_err(before_sending)? else {
         return Ok(WriteOutcome::Skipped(SkipReason::SessionFileMissing));
     };
+    let size = stamp.size;
     if size == 0 {
         return Ok(WriteOutcome::Skipped(SkipReason::SessionFileEmpty));
     }
@@ -163,12 +165,20 @@ fn send(
         return Err(before_sending(Error::FileChanged));
     }
     let (head, tail) = envelope(run.run_id);
+    // The version this file grew from: the gateway refuses the write (412)
+    // if another snapshot has become the latest since.
+    let base = limits
+        .use_validators
+        .then(|| place.read_sidecar())
+        .flatten()
+        .filter(|s| version::can_match(&s.etag));
     let request = Request {
         method: Method::Post,
         endpoint: &endpoint,
         token: &run.token,
         content_type: Some("application/json"),
         content_length: Some(head.len() as u64 + seen.escaped + tail.len() as u64),
+        condition: base.as_ref().map(|s| ("if-match", s.etag.as_str())),
     };
     let post = Post {
         request: &request,
@@ -179,16 +189,56 @@ fn send(
         head,
         tail: &tail,
     };
-    // Retrying is safe: a retry of a write the gateway already stored gets 409.
-    let (accepted, attempts) = attempts::run(&limits.retry, &timing.deadline, |_| post.attempt())?;
-    Ok(match accepted {
+    // Retrying is safe: a retry of a write the gateway already stored gets
+    // 409, which the gateway checks before any precondition.
+    let answer = attempts::run(&limits.retry, &timing.deadline, |_| post.attempt());
+    remember(&place, &answer, stamp, limits.use_validators);
+    let (answer, attempts) = answer?;
+    Ok(match answer.accepted {
         WriteAccepted::Stored(status) => WriteOutcome::Stored(Stored {
             bytes: size,
             status,
             attempts,
         }),
         WriteAccepted::Duplicate => WriteOutcome::Duplicate(attempts),
+        WriteAccepted::Diverged => WriteOutcome::Diverged(Diverged {
+            latest_run_id: answer.latest_run_id,
+            attempts,
+        }),
     })
+}
+
+/// Updates the sidecar after a write that sent something. Stored with an
+/// `etag`: the file (as `stamp` saw it) is now that version. Diverged: the
+/// file still grew from its recorded version. Anything else leaves which
+/// version is latest unknown (a 409, or a failure after which the gateway
+/// may have stored this run), and a stale record would report a false fork
+/// on the next write, so it goes.
+fn remember(place: &SessionFile, answer: &Result<(Answer, u32), Failure>, stamp: Stamp, on: bool) {
+    match answer {
+        Ok((a, _)) if a.accepted == WriteAccepted::Diverged => {}
+        Ok((
+            Answer {
+                accepted: WriteAccepted::Stored(_),
+                etag: Some(etag),
+                ..
+            },
+            _,
+        )) if on => place.write_sidecar(&Sidecar {
+            etag: etag.clone(),
+            stamp,
+        }),
+        _ => place.remove_sidecar(),
+    }
+}
+
+/// The gateway's answer to a write, with the version headers it carried.
+struct Answer {
+    accepted: WriteAccepted,
+    /// The stored snapshot's `etag` (2xx).
+    etag: Option<String>,
+    /// The latest snapshot's run (412).
+    latest_run_id: Option<u64>,
 }
 
 /// Everything one POST attempt needs.
@@ -204,7 +254,7 @@ struct Post<'a> {
 
 impl Post<'_> {
     /// Sends the request and streams the body; the gateway's answer decides.
-    fn attempt(&self) -> Result<WriteAccepted, AttemptError> {
+    fn attempt(&self) -> Result<Answer, AttemptError> {
         let InFlight { response, body } = http::send(self.request, self.limits, self.timing)?;
         let Some(mut body) = body else {
             return Err(Error::InvalidInput("request body unavailable".to_string()).into());
@@ -230,11 +280,18 @@ impl Post<'_> {
             Err(Some(_)) => drop(body),
         }
         let answer = http::response(&response, self.timing)?;
-        write_status(answer.status()).map_err(|error| AttemptError {
-            error,
-            retry_after: http::header(&answer, "retry-after")
-                .first()
-                .and_then(|v| parse_retry_after(v)),
+        let first = |name: &str| http::header(&answer, name).into_iter().next();
+        let accepted =
+            write_status(answer.status(), self.request.condition.is_some()).map_err(|error| {
+                AttemptError {
+                    error,
+                    retry_after: first("retry-after").and_then(|v| parse_retry_after(&v)),
+                }
+            })?;
+        Ok(Answer {
+            accepted,
+            etag: first("etag").and_then(|v| version::usable_etag(&v)),
+            latest_run_id: first("x-snapshot-run-id").and_then(|v| version::run_id(&v)),
         })
     }
 }
