@@ -6,7 +6,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  describeError, toGateway, toOptions, toRun, toStatus, toStringArg,
+  describeError, describeOutcome, toGateway, toOptions, toRun, toStatus, toStringArg,
 } from './convert.js';
 import { serveHttp } from './http-host.js';
 import {
@@ -175,7 +175,7 @@ export class SnapshotClient {
       const call = build();
       token = call.token;
       const outcome = await this.#call(op, call.args, token, call.preopens);
-      if (logger && LOGGED.has(op)) emit(logger, outcomeFields(op, outcome, performance.now() - t0), outcome.reason);
+      if (logger && LOGGED.has(op)) emit(logger, outcomeFields(op, outcome, performance.now() - t0), describeOutcome(outcome));
       return outcome;
     } catch (e) {
       if (logger && LOGGED.has(op)) {

@@ -11,6 +11,9 @@ export function u64(v) {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
+/** An `option<u64>` (jco: undefined for `none`) as the API shows it: null for `none`. */
+const optionU64 = (v) => (v === undefined ? null : u64(v));
+
 function toU64(name, v) {
   // Accept integral numbers and bigints only: a silently rounded limit or run id
   // would be worse than an early TypeError.
@@ -24,11 +27,18 @@ function toU32(name, v) {
   throw new TypeError(`${name} must be an integer from 0 to ${U32_MAX}`);
 }
 
+function toBool(name, v) {
+  // Strict: a truthy string such as "false" must not silently mean true.
+  if (typeof v === 'boolean') return v;
+  throw new TypeError(`${name} must be a boolean`);
+}
+
 const U32_OPTIONS = [
   'timeoutMs', 'connectTimeoutMs', 'firstByteTimeoutMs', 'betweenBytesTimeoutMs',
   'maxAttempts', 'retryBaseMs', 'retryCapMs',
 ];
 const U64_OPTIONS = ['maxWriteBytes', 'maxHydrateBytes'];
+const BOOL_OPTIONS = ['useValidators'];
 
 /** Public options → jco `Options`. Unknown keys are rejected so a typo is not silently ignored. */
 export function toOptions(options) {
@@ -39,6 +49,7 @@ export function toOptions(options) {
     if (value == null) continue; // `undefined`/`null` mean "use the default", as `none` does
     if (U32_OPTIONS.includes(key)) out[key] = toU32(`options.${key}`, value);
     else if (U64_OPTIONS.includes(key)) out[key] = toU64(`options.${key}`, value);
+    else if (BOOL_OPTIONS.includes(key)) out[key] = toBool(`options.${key}`, value);
     else throw new TypeError(`unknown option ${JSON.stringify(key)}`);
   }
   return out;
@@ -84,7 +95,8 @@ export function fromError({ tag: kind, val }) {
     case 'filesystem': return { kind, operation: val.operation, code: val.code };
     case 'invalid-utf8': return { kind, offset: u64(val) };
     case 'denied':
-    case 'file-changed': return { kind };
+    case 'file-changed':
+    case 'digest-mismatch': return { kind };
     default: throw new TypeError(`unknown error ${kind}`);
   }
 }
@@ -95,15 +107,19 @@ export function fromFailure({ error, attempts }) {
 }
 
 export function fromHydrate({ tag: kind, val }) {
-  return kind === 'hydrated'
-    ? { kind, bytes: u64(val.bytes), attempts: val.attempts }
-    : { kind, attempts: val }; // no-snapshot
+  switch (kind) {
+    case 'hydrated': return { kind, bytes: u64(val.bytes), attempts: val.attempts };
+    case 'no-snapshot':
+    case 'up-to-date': return { kind, attempts: val };
+    default: throw new TypeError(`unknown hydrate outcome ${kind}`);
+  }
 }
 
 export function fromWrite({ tag: kind, val }) {
   switch (kind) {
     case 'stored': return { kind, bytes: u64(val.bytes), status: val.status, attempts: val.attempts };
     case 'duplicate': return { kind, attempts: val };
+    case 'diverged': return { kind, latestRunId: optionU64(val.latestRunId), attempts: val.attempts };
     case 'skipped': return { kind, reason: val };
     case 'too-large': return { kind, size: u64(val.size), limit: u64(val.limit) };
     case 'failed': return { kind, ...fromFailure(val) };
@@ -114,7 +130,7 @@ export function fromWrite({ tag: kind, val }) {
 export function fromClear({ tag: kind, val }) {
   if (kind === 'failed') return { kind, ...fromFailure(val) };
   return {
-    kind, status: val.status, deleted: val.deleted === undefined ? null : u64(val.deleted), attempts: val.attempts,
+    kind, status: val.status, deleted: optionU64(val.deleted), attempts: val.attempts,
   };
 }
 
@@ -137,6 +153,20 @@ export function describeError(e) {
     case 'filesystem': return `filesystem error during ${e.operation}: ${e.code}`;
     case 'invalid-utf8': return `session file is not valid UTF-8 (byte ${e.offset})`;
     case 'file-changed': return 'session file changed while it was being sent';
+    case 'digest-mismatch': return 'snapshot body does not match the digest the gateway sent; session file kept';
     default: return e.kind;
+  }
+}
+
+/** One line for the outcomes a log record's fields do not explain on their own
+ * (the run that diverged is in no field); undefined for the others. */
+export function describeOutcome(o) {
+  switch (o.kind) {
+    case 'up-to-date': return 'session file already holds the latest snapshot (HTTP 304)';
+    case 'diverged': return o.latestRunId === null
+      ? 'not stored: another snapshot is the latest since this file\'s version (HTTP 412)'
+      : `not stored: run ${o.latestRunId} stored a newer snapshot since this file's version (HTTP 412)`;
+    case 'skipped': return o.reason;
+    default: return undefined;
   }
 }

@@ -77,7 +77,9 @@ function hydrateMessage({ error, attempts }) {
 
 /**
  * Pulls the latest completed snapshot into `sessionFile` (a host path),
- * creating its directory as the reference does. Resolves `true` when hydrated,
+ * creating its directory as the reference does. Resolves `true` when the file
+ * now holds the latest snapshot (hydrated, or already up to date: the
+ * reference's caller only asks whether there is one to continue from),
  * `false` when the gateway has none (the file and its directory untouched).
  * Rejects with a SnapshotError when it could not pull; the old file is intact.
  */
@@ -86,7 +88,7 @@ export async function hydrateFromSnapshot(opts) {
   const log = checkLogger(logger);
   let dir;
   let created; // the topmost directory this call made, if any
-  let hydrated = false;
+  let holdsSnapshot = false;
   try {
     const outcome = await call('hydrate', () => {
       const gateway = toGateway({ url: gatewayUrl, token: workerToken });
@@ -100,8 +102,8 @@ export async function hydrateFromSnapshot(opts) {
       created = mkdirSync(dir, { recursive: true });
       return { args: [gateway, at.guestFile, opts2], token: gateway.token, preopens: { [GUEST_DIR]: dir } };
     }, log);
-    hydrated = outcome.kind === 'hydrated';
-    return hydrated;
+    holdsSnapshot = outcome.kind === 'hydrated' || outcome.kind === 'up-to-date';
+    return holdsSnapshot;
   } catch (e) {
     if (e instanceof SnapshotError) e.message = hydrateMessage(e);
     throw e;
@@ -110,7 +112,7 @@ export async function hydrateFromSnapshot(opts) {
       const left = busy.get(dir) - 1;
       if (left === 0) busy.delete(dir);
       else busy.set(dir, left);
-      if (created !== undefined && !hydrated && left === 0) removeCreated(dir, created);
+      if (created !== undefined && !holdsSnapshot && left === 0) removeCreated(dir, created);
     }
   }
 }
@@ -119,7 +121,10 @@ export async function hydrateFromSnapshot(opts) {
  * Sends `sessionFile` (a host path) as the snapshot of run `runId`, with
  * `workerToken` (the run's token) as bearer. Only a `completed` run with a
  * non-empty file is sent; a 409 is the benign duplicate. Never rejects: every
- * outcome, failures included, goes to `logger`.
+ * outcome, failures included, goes to `logger`. A diverged write (412: another
+ * pod stored a newer snapshot since this file's version) is logged at warn and
+ * resolves too: the reference's caller has no way to act on it, and the
+ * other pod's snapshot stays the latest.
  */
 export async function writeSnapshot(opts) {
   try {

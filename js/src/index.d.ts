@@ -41,6 +41,13 @@ export interface Options {
   retryBaseMs?: number;
   /** Longest wait between attempts in ms (default 5000). */
   retryCapMs?: number;
+  /**
+   * Send and remember snapshot versions (default true): `if-none-match` on
+   * hydrate, `if-match` on write, kept in a `.<name>.snapshot-version` sidecar
+   * beside the session file. `false` sends none, and a call that replaces or
+   * stores the file removes its sidecar.
+   */
+  useValidators?: boolean;
 }
 
 export type TimeoutKind = 'connect' | 'first-byte' | 'between-bytes' | 'deadline';
@@ -58,17 +65,28 @@ export type SnapshotErrorInfo =
   | { kind: 'too-large'; size: U64; limit: U64 }
   | { kind: 'filesystem'; operation: string; code: string }
   | { kind: 'invalid-utf8'; offset: number }
-  | { kind: 'file-changed' };
+  | { kind: 'file-changed' }
+  /** Hydrate: the body's SHA-256 differs from the `repr-digest`/`content-digest` the gateway sent; the session file was kept. */
+  | { kind: 'digest-mismatch' };
 
 export type HydrateOutcome =
   | { kind: 'hydrated'; bytes: number; attempts: Attempts }
-  | { kind: 'no-snapshot'; attempts: Attempts };
+  | { kind: 'no-snapshot'; attempts: Attempts }
+  /** The gateway answered `if-none-match` with 304: the session file already holds its latest snapshot; nothing was written. */
+  | { kind: 'up-to-date'; attempts: Attempts };
 
 export type SkipReason = 'not-completed' | 'no-run-binding' | 'session-file-missing' | 'session-file-empty';
 
 export type WriteOutcome =
   | { kind: 'stored'; bytes: number; status: number; attempts: Attempts }
   | { kind: 'duplicate'; attempts: Attempts }
+  /**
+   * The gateway answered `if-match` with 412: another pod stored a newer
+   * snapshot since the version this file was hydrated from (or last stored
+   * as). Nothing was stored and the file was not touched. `latestRunId` is
+   * the run whose snapshot is now the latest, when the gateway named it.
+   */
+  | { kind: 'diverged'; latestRunId: number | bigint | null; attempts: Attempts }
   | { kind: 'skipped'; reason: SkipReason }
   | { kind: 'too-large'; size: U64; limit: U64 }
   | { kind: 'failed'; error: SnapshotErrorInfo; attempts: Attempts };
@@ -88,8 +106,9 @@ export class SnapshotError extends Error {
 /**
  * A pino-shaped logger (console works too): each hydrate, write and clear
  * logs one record as `logger.info(fields, message)`, or `logger.warn` for
- * `failed` and `too-large`. The message is `transcript-snapshot <operation>: <outcome>`
- * (a skipped write adds the reason in parentheses). No record holds the token.
+ * `failed`, `too-large` and `diverged`. The message is `transcript-snapshot <operation>: <outcome>`
+ * (a skipped write adds the reason in parentheses, an up-to-date hydrate or a
+ * diverged write a description). No record holds the token.
  */
 export interface Logger {
   info(fields: LogRecord, message: string): unknown;
@@ -101,12 +120,12 @@ export interface Logger {
 /** The fields of one log record. */
 export interface LogRecord {
   operation: 'hydrate' | 'write' | 'clear';
-  outcome: 'hydrated' | 'no-snapshot' | 'stored' | 'duplicate' | 'skipped' | 'too-large' | 'cleared' | 'failed';
+  outcome: 'hydrated' | 'no-snapshot' | 'up-to-date' | 'stored' | 'duplicate' | 'diverged' | 'skipped' | 'too-large' | 'cleared' | 'failed';
   /** Bytes hydrated or stored; the size refused, for a write's too-large outcome or a hydrate's too-large error. Absent otherwise. */
   bytes?: number;
   /** Requests sent (0 when nothing was sent). */
   attempts: number;
-  /** The gateway's HTTP status, when there was one (hydrated 200, no-snapshot 404, duplicate 409, …). */
+  /** The gateway's HTTP status, when there was one (hydrated 200, up-to-date 304, no-snapshot 404, duplicate 409, diverged 412, …). */
   status?: number;
   /** Wall time of the call, in milliseconds. */
   duration_ms: number;
@@ -158,7 +177,8 @@ export interface TranscriptSnapshotOptions {
 
 /**
  * Pulls the latest completed snapshot into `sessionFile`, creating its
- * directory. `true` when hydrated, `false` when there is none (nothing touched).
+ * directory. `true` when the file holds it (hydrated, or already up to date),
+ * `false` when there is none (nothing touched).
  * Rejects with `SnapshotError` (message `transcript hydrate failed: …`); the old file is intact.
  */
 export function hydrateFromSnapshot(opts: TranscriptSnapshotOptions): Promise<boolean>;
@@ -166,7 +186,8 @@ export function hydrateFromSnapshot(opts: TranscriptSnapshotOptions): Promise<bo
 /**
  * Sends `sessionFile` as run `runId`'s snapshot, with `workerToken` (the
  * per-run token) as bearer, when `terminalStatus` is `completed` and the file
- * is non-empty. Without a token or run id nothing is sent. Never rejects.
+ * is non-empty. Without a token or run id nothing is sent. Never rejects, not
+ * even when diverged (another pod stored a newer snapshot): that is logged at warn.
  */
 export function writeSnapshot(
   opts: Omit<TranscriptSnapshotOptions, 'workerToken'> & {

@@ -6,8 +6,12 @@
 import { describeError } from './convert.js';
 
 /** The status a successful outcome implies when it does not carry one (see src/classify.rs). */
-const IMPLIED_STATUS = { hydrated: 200, 'no-snapshot': 404, duplicate: 409 };
-const WARN = new Set(['failed', 'too-large']);
+const IMPLIED_STATUS = {
+  hydrated: 200, 'no-snapshot': 404, 'up-to-date': 304, duplicate: 409, diverged: 412,
+};
+// diverged: another pod continued the conversation and this run's snapshot
+// was not stored, which an operator wants to see.
+const WARN = new Set(['failed', 'too-large', 'diverged']);
 
 /** A logger option as given: null/undefined for none, else an object with info and warn methods. */
 export function checkLogger(logger) {
@@ -43,7 +47,7 @@ export function thrownFields(operation, e, durationMs, token) {
   return { operation, outcome: 'failed', attempts: 0, duration_ms: Math.round(durationMs * 100) / 100, error };
 }
 
-/** Emits one record: info for a success, warn for a failure or a file too large to send. */
+/** Emits one record: info for a success, warn for a failure, a file too large to send or a diverged write. */
 export function emit(logger, fields, detail) {
   if (!logger) return;
   const level = WARN.has(fields.outcome) ? 'warn' : 'info';

@@ -119,12 +119,21 @@ describe('wasi:filesystem directory listing and stat-at', () => {
       assert.equal(d.statAt(NOFOLLOW, 'a').size, 1n);
       assert.equal(typeof d.statAt(NOFOLLOW, 'a').dataModificationTimestamp.seconds, 'bigint');
       assert.equal(d.statAt(NOFOLLOW, 'out').type, 'symbolic-link'); // the link, not the secret
-      assert.equal(code(() => d.statAt(FOLLOW, 'out')), 'unsupported');
+      assert.equal(code(() => d.statAt(FOLLOW, 'out')), 'not-permitted'); // followed only inside the preopen
       assert.equal(code(() => d.statAt(NOFOLLOW, 'missing')), 'no-entry');
+      assert.equal(code(() => d.statAt(FOLLOW, 'missing')), 'no-entry');
     } finally {
       drop(d);
     }
     assert.ok(list(dir).includes('listed:directory')); // the preopen lists too
+  });
+
+  it('stats a link\'s target when asked to follow it, as open-at would open it', () => {
+    assert.equal(dir.statAt(NOFOLLOW, 'in-file').type, 'symbolic-link');
+    const followed = dir.statAt(FOLLOW, 'in-file');
+    assert.equal(followed.type, 'regular-file');
+    assert.equal(followed.size, BigInt('inside\n'.length));
+    assert.equal(code(() => dir.statAt(FOLLOW, 'out-file')), 'not-permitted');
   });
 
   it('refuses to list or stat outside the preopen', () => {

@@ -7,7 +7,7 @@
 // blocking here is fine: the component is synchronous and the worker is its own.
 //
 // Only what the component calls really works (see src/guest/fs.rs): open-at,
-// stat, stat-at (not following links), read, write, sync, advise,
+// stat, stat-at (following a link only as open-at does), read, write, sync, advise,
 // create-directory-at, read-directory, unlink-file-at, rename-at and drop. Everything else throws 'unsupported'. The component
 // never reads or writes through streams, so this module hands out no stream
 // or pollable.
@@ -283,10 +283,15 @@ export class Descriptor {
     return entryStream(entries.map((e) => ({ type: fileType(e), name: e.name })));
   }
 
+  // Following a link: the component stats the session file (the file it
+  // reads, whose size and mtime tie it to its version sidecar) as open-at
+  // would see it, so a link is followed only to a target inside the preopen.
   statAt(pathFlags, subpath) {
-    if (pathFlags.symlinkFollow) unsupported();
-    const { host } = this.#resolve(subpath);
-    return statOf(wasi(() => fs.lstatSync(host, { bigint: true })));
+    const { root, host } = this.#resolve(subpath);
+    if (!pathFlags.symlinkFollow) return statOf(wasi(() => fs.lstatSync(host, { bigint: true })));
+    const target = wasi(() => realpath(host)); // a missing entry or a dangling link: no-entry
+    if (!inside(root, target)) throw 'not-permitted';
+    return statOf(wasi(() => fs.statSync(target, { bigint: true })));
   }
 
   // unlink and rename act on the entry itself, never on a link's target.

@@ -47,7 +47,8 @@ export function canonicalError(e) {
     case 'filesystem': return withPayload(e.kind, { operation: e.operation, code: e.code });
     case 'invalid-utf8': return withPayload(e.kind, e.offset);
     case 'denied':
-    case 'file-changed': return e.kind;
+    case 'file-changed':
+    case 'digest-mismatch': return e.kind;
     default: throw new Error(`unknown error kind ${e.kind}`);
   }
 }
@@ -55,10 +56,20 @@ export function canonicalError(e) {
 /** The WIT `failure` record. */
 const canonicalFailure = (f) => ({ error: canonicalError(f.error), attempts: f.attempts });
 
+export function canonicalHydrate(o) {
+  switch (o.kind) {
+    case 'hydrated': return { hydrated: { bytes: o.bytes, attempts: o.attempts } };
+    case 'no-snapshot':
+    case 'up-to-date': return { [o.kind]: o.attempts };
+    default: throw new Error(`unknown hydrate outcome ${o.kind}`);
+  }
+}
+
 export function canonicalWrite(o) {
   switch (o.kind) {
     case 'stored': return { stored: { bytes: o.bytes, status: o.status, attempts: o.attempts } };
     case 'duplicate': return { duplicate: o.attempts };
+    case 'diverged': return { diverged: { 'latest-run-id': o.latestRunId, attempts: o.attempts } };
     case 'skipped': return { skipped: o.reason };
     case 'too-large': return { 'too-large': { size: o.size, limit: o.limit } };
     case 'failed': return { failed: canonicalFailure(o) };
@@ -89,6 +100,7 @@ export function stringify(value) {
 }
 
 const camel = (k) => k.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+// Values pass through as the case gives them (numbers, and booleans such as `use-validators`).
 const options = (o = {}) => Object.fromEntries(Object.entries(o).map(([k, v]) => [camel(k), v]));
 
 /** Makes the case's call through the public API; returns the canonical outcome. */
@@ -97,10 +109,7 @@ export async function callCase(client, call, urls) {
   switch (call.op) {
     case 'hydrate':
       return result(client.hydrate({ url, token: call.token }, call['session-file'], options(call.options)),
-        (o) => (o.kind === 'hydrated'
-          ? { hydrated: { bytes: o.bytes, attempts: o.attempts } }
-          : { 'no-snapshot': o.attempts }),
-        canonicalFailure);
+        canonicalHydrate, canonicalFailure);
     case 'write': {
       const run = call.run && { runId: call.run['run-id'], token: call.run.token };
       return canonicalWrite(await client.write(url, run, call['session-file'], call.status, options(call.options)));
