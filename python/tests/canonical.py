@@ -16,6 +16,7 @@ CASE_NAMES = {
     ts.HttpStatus: "http-status", ts.Denied: "denied", ts.Transport: "transport",
     ts.Timeout: "timeout", ts.LengthMismatch: "length-mismatch", ts.TooLarge: "too-large",
     ts.Filesystem: "filesystem", ts.InvalidUtf8: "invalid-utf8", ts.FileChanged: "file-changed",
+    ts.DigestMismatch: "digest-mismatch",
 }
 
 
@@ -38,7 +39,7 @@ def _error_payload(e: ts.Error) -> Any:
         return {"operation": e.operation, "code": e.code}
     if isinstance(e, ts.InvalidUtf8):
         return e.offset
-    return None  # denied, file-changed: cases without payload
+    return None  # denied, file-changed, digest-mismatch: cases without payload
 
 
 def error_json(e: ts.Error) -> Any:
@@ -57,11 +58,16 @@ def outcome_json(outcome: Any) -> Any:
         return {"hydrated": {"bytes": outcome.bytes, "attempts": outcome.attempts}}
     if isinstance(outcome, ts.NoSnapshot):
         return {"no-snapshot": outcome.attempts}
+    if isinstance(outcome, ts.UpToDate):
+        return {"up-to-date": outcome.attempts}
     if isinstance(outcome, ts.Stored):
         return {"stored": {"bytes": outcome.bytes, "status": outcome.status,
                            "attempts": outcome.attempts}}
     if isinstance(outcome, ts.Duplicate):
         return {"duplicate": outcome.attempts}
+    if isinstance(outcome, ts.Diverged):
+        return {"diverged": {"latest-run-id": outcome.latest_run_id,
+                             "attempts": outcome.attempts}}
     if isinstance(outcome, ts.Skipped):
         return {"skipped": outcome.reason.value}
     if isinstance(outcome, ts.TooLarge):

@@ -50,6 +50,7 @@ def list_cases() -> List[dict]:
 
 def _options(kebab: dict) -> ts.Options:
     # An unknown option name is a TypeError here: a case we cannot express fails.
+    # Values pass through as JSON gave them (ints, and a bool for use-validators).
     return ts.Options(**{k.replace("-", "_"): v for k, v in kebab.items()})
 
 

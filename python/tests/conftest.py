@@ -38,32 +38,49 @@ class MockGateway:
     snapshot: Optional[bytes] = None  # GET answers 404 while None
     delay: float = 0.0  # seconds before every answer
     status: Optional[int] = None  # when set, every request gets it with an empty body
+    # The latest snapshot's version. While None the gateway names no versions
+    # (no `etag`, validators ignored), as a gateway from before versions.
+    etag: Optional[str] = None
+    latest_run_id: Optional[int] = None  # a 412's `x-snapshot-run-id`, when set
     requests: List[Request] = field(default_factory=list)
     url: str = ""
 
     def handler(gw):  # noqa: N805 - `gw` is the gateway, `self` the handler below
         class Handler(BaseHTTPRequestHandler):
-            def _answer(self, status: int, body: bytes) -> None:
+            def _answer(self, status: int, body: bytes, headers: tuple = ()) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 gw.requests.append(Request(self.command, self.path,
                                            {k.lower(): v for k, v in self.headers.items()},
                                            self.rfile.read(length)))
                 time.sleep(gw.delay)
                 if gw.status is not None:
-                    status, body = gw.status, b""
+                    status, body, headers = gw.status, b"", ()
                 self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _version(self) -> tuple:
+                return () if gw.etag is None else (("etag", gw.etag),)
+
             def do_GET(self):
                 if gw.snapshot is None:
                     self._answer(404, b"")
+                elif gw.etag is not None and self.headers.get("if-none-match") == gw.etag:
+                    self._answer(304, b"", self._version())
                 else:
-                    self._answer(200, gw.snapshot)
+                    self._answer(200, gw.snapshot, self._version())
 
             def do_POST(self):
-                self._answer(200, b"{}")
+                expected = self.headers.get("if-match")
+                if gw.etag is not None and expected is not None and expected != gw.etag:
+                    run = gw.latest_run_id
+                    named = () if run is None else (("x-snapshot-run-id", str(run)),)
+                    self._answer(412, b"", named)
+                else:
+                    self._answer(200, b"{}", self._version())
 
             def do_DELETE(self):
                 self._answer(200, json.dumps({"deleted": 1}).encode())

@@ -158,10 +158,24 @@ def test_corrupt_cache_file_is_replaced(tmp_path):
     (ts.Options(max_write_bytes=-1), ValueError),
     (ts.Options(max_attempts=True), TypeError),
     (ts.Options(retry_base_ms="200"), TypeError),
+    (ts.Options(use_validators=0), TypeError),  # a falsy int would silently mean "off"
 ])
 def test_out_of_range_options_are_refused_before_calling(tmp_path, options, error):
     with pytest.raises(error):
         client_for(tmp_path).clear(ts.Gateway("http://127.0.0.1:1", "t"), options)
+
+
+def test_use_validators_false_reaches_the_component(tmp_path, gateway):
+    # By default a re-hydrate sends the version the file holds and is told
+    # it is up to date; with False no version is sent and the body comes again.
+    gateway.snapshot, gateway.etag = b"{}\n", '"v1"'
+    client, gw = client_for(tmp_path), ts.Gateway(gateway.url, "t")
+    assert client.hydrate(gw, SESSION, FAST) == ts.Hydrated(3, 1)
+    assert client.hydrate(gw, SESSION, FAST) == ts.UpToDate(1)
+    assert gateway.requests[-1].headers["if-none-match"] == '"v1"'
+    off = ts.Options(timeout_ms=5000, max_attempts=1, use_validators=False)
+    assert client.hydrate(gw, SESSION, off) == ts.Hydrated(3, 1)
+    assert "if-none-match" not in gateway.requests[-1].headers
 
 
 def test_bad_arguments_are_python_errors(tmp_path):

@@ -38,41 +38,58 @@ def test_raw_run_binding_result_is_untagged(raw):
     assert isinstance(err, Variant) and err.tag == "invalid-input"
 
 
-def test_raw_hydrate_result_is_tagged_and_its_outcome_untagged(raw, gateway):
+def test_raw_hydrate_result_is_untagged_and_its_outcome_tagged(raw, gateway):
+    # Since `up-to-date`, two outcome cases carry an int, so the outcome is
+    # tagged, and the result's ok (a Variant) and err (a Record) no longer are.
     gw = conv.lower_gateway(ts.Gateway(gateway.url, "t"))
-    assert raw("hydrate", gw, "/workspace/s.jsonl", OPTS) == Variant("ok", 1)  # no-snapshot(1)
-    gateway.snapshot = b"{}\n"
+    assert raw("hydrate", gw, "/workspace/s.jsonl", OPTS) == Variant("no-snapshot", 1)
+    gateway.snapshot, gateway.etag = b"{}\n", '"v1"'
     ok = raw("hydrate", gw, "/workspace/s.jsonl", OPTS)
-    assert ok.tag == "ok" and vars(ok.payload) == {"bytes": 3, "attempts": 1}
+    assert ok.tag == "hydrated" and vars(ok.payload) == {"bytes": 3, "attempts": 1}
+    assert raw("hydrate", gw, "/workspace/s.jsonl", OPTS) == Variant("up-to-date", 1)
     err = raw("hydrate", gw, "relative", OPTS)
-    assert err.tag == "err" and set(vars(err.payload)) == {"error", "attempts"}
-    assert err.payload.error.tag == "invalid-input"
+    assert type(err) is Record and set(vars(err)) == {"error", "attempts"}
+    assert err.error.tag == "invalid-input"
 
 
-def test_raw_write_and_clear_outcomes_are_tagged(raw):
+def test_raw_write_and_clear_outcomes_are_tagged(raw, gateway, tmp_path):
     assert raw("write", "http://127.0.0.1:1", None, "/workspace/s", "failed", OPTS) == \
         Variant("skipped", "not-completed")
     out = raw("clear", conv.lower_gateway(ts.Gateway("nope", "t")), OPTS)
     assert out.tag == "failed" and out.payload.error.tag == "invalid-input"
+    # Hydrated at "v1"; then another pod stores run 8 as "v2".
+    gateway.snapshot, gateway.etag = b"{}\n", '"v1"'
+    raw("hydrate", conv.lower_gateway(ts.Gateway(gateway.url, "t")), "/workspace/s", OPTS)
+    gateway.etag, gateway.latest_run_id = '"v2"', 8
+    run = conv.lower_run(ts.RunBinding(7, "t"))
+    out = raw("write", gateway.url, run, "/workspace/s", "completed", OPTS)
+    assert out.tag == "diverged" and vars(out.payload) == {"latest-run-id": 8, "attempts": 1}
 
 
 # --- readers accept either form --------------------------------------------------
 
-@pytest.mark.parametrize("value", [Variant("ok", 2), Variant("ok", Variant("no-snapshot", 2))])
-def test_no_snapshot_either_form(value):
-    assert conv.lift_hydrate(value) == (ts.NoSnapshot(2), None)
+@pytest.mark.parametrize("case, expected", [
+    ("no-snapshot", ts.NoSnapshot(2)), ("up-to-date", ts.UpToDate(2))])
+@pytest.mark.parametrize("tagged_result", [True, False])
+def test_int_outcomes_either_result_form(case, expected, tagged_result):
+    outcome = Variant(case, 2)
+    value = Variant("ok", outcome) if tagged_result else outcome
+    assert conv.lift_hydrate(value) == (expected, None)
 
 
 @pytest.mark.parametrize("value", [
     Variant("ok", rec(bytes=9, attempts=1)),
     Variant("ok", Variant("hydrated", rec(bytes=9, attempts=1))),
+    Variant("hydrated", rec(bytes=9, attempts=1)),
 ])
 def test_hydrated_either_form(value):
     assert conv.lift_hydrate(value) == (ts.Hydrated(9, 1), None)
 
 
-def test_hydrate_failure():
-    value = Variant("err", rec(error=Variant("timeout", "first-byte"), attempts=3))
+@pytest.mark.parametrize("tagged_result", [True, False])
+def test_hydrate_failure(tagged_result):
+    failure = rec(error=Variant("timeout", "first-byte"), attempts=3)
+    value = Variant("err", failure) if tagged_result else failure
     assert conv.lift_hydrate(value) == (None, ts.Failed(ts.Timeout(ts.TimeoutKind.FIRST_BYTE), 3))
 
 
@@ -81,6 +98,10 @@ def test_hydrate_failure():
     ("session-file-empty", ts.Skipped(ts.SkipReason.SESSION_FILE_EMPTY)),
     (Variant("duplicate", 2), ts.Duplicate(2)),
     (2, ts.Duplicate(2)),
+    (Variant("diverged", rec(latest_run_id=8, attempts=1)), ts.Diverged(8, 1)),
+    (rec(latest_run_id=8, attempts=1), ts.Diverged(8, 1)),
+    (Variant("diverged", rec(latest_run_id=None, attempts=2)), ts.Diverged(None, 2)),
+    (Variant("diverged", rec(latest_run_id=Variant("some", 8), attempts=1)), ts.Diverged(8, 1)),
     (rec(bytes=5, status=201, attempts=1), ts.Stored(5, 201, 1)),
     (Variant("too-large", rec(size=10, limit=4)), ts.TooLarge(10, 4)),
     (rec(size=10, limit=4), ts.TooLarge(10, 4)),
@@ -110,16 +131,28 @@ def test_run_binding_either_form(value, expected):
     assert conv.lift_run_binding(value) == expected
 
 
-@pytest.mark.parametrize("bad", [Variant("ok", "surprise"), "x", Variant("bogus", 1)])
+# A bare int could be `no-snapshot` or `up-to-date`: refused, never guessed.
+@pytest.mark.parametrize("bad", [Variant("ok", "surprise"), "x", Variant("bogus", 1),
+                                 Variant("ok", 2), 2])
 def test_unexpected_shapes_fail_loudly(bad):
     with pytest.raises(conv.ShapeError):
         conv.lift_hydrate(bad)
 
 
 def test_lowered_options_use_kebab_case_and_none():
-    lowered = conv.lower_options(ts.Options(max_hydrate_bytes=2 ** 64 - 1))
+    lowered = conv.lower_options(ts.Options(max_hydrate_bytes=2 ** 64 - 1, use_validators=False))
     assert getattr(lowered, "max-hydrate-bytes") == 2 ** 64 - 1
-    assert getattr(lowered, "timeout-ms") is None and len(vars(lowered)) == 9
+    assert getattr(lowered, "use-validators") is False
+    assert getattr(lowered, "timeout-ms") is None and len(vars(lowered)) == 10
+
+
+@pytest.mark.parametrize("options", [ts.Options(use_validators=0),
+                                     ts.Options(use_validators="false"),
+                                     ts.Options(max_attempts=True)])
+def test_options_of_the_wrong_type_are_refused(options):
+    # A truthy 0 or "false" would silently mean the opposite.
+    with pytest.raises(TypeError):
+        conv.lower_options(options)
 
 
 # --- every error case in canonical JSON and text ---------------------------------
@@ -141,8 +174,21 @@ def test_lowered_options_use_kebab_case_and_none():
      {"filesystem": {"operation": "sync", "code": "io"}}),
     (Variant("invalid-utf8", 4), ts.InvalidUtf8(4), {"invalid-utf8": 4}),
     (Variant("file-changed"), ts.FileChanged(), "file-changed"),
+    (Variant("digest-mismatch"), ts.DigestMismatch(), "digest-mismatch"),
 ])
 def test_every_error_case(raw_error, error, canonical):
     assert conv.lift_error(raw_error) == error
     assert cj.error_json(error) == canonical
     assert str(ts.SnapshotError(error, 0)).startswith(raw_error.tag)
+
+
+# --- the outcomes of versions (0.2.0) in canonical JSON and text --------------------
+
+def test_version_outcomes_in_canonical_json():
+    assert cj.hydrate_result_json(ts.UpToDate(1), None) == {"ok": {"up-to-date": 1}}
+    assert cj.outcome_json(ts.Diverged(8, 2)) == {"diverged": {"latest-run-id": 8, "attempts": 2}}
+    assert cj.outcome_json(ts.Diverged(None, 1)) == \
+        {"diverged": {"latest-run-id": None, "attempts": 1}}
+    assert str(ts.SnapshotError(ts.DigestMismatch(), 1)) == (
+        "digest-mismatch: snapshot body does not match the digest the gateway sent; "
+        "session file kept")

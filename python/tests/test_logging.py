@@ -68,6 +68,31 @@ def test_hydrate_records(client, gateway, logs):
           operation="hydrate", outcome="no-snapshot", attempts=1, status=404)
 
 
+def test_version_records(tmp_path, client, gateway, logs):
+    gw = ts.Gateway(gateway.url, TOKEN)
+    gateway.snapshot, gateway.etag = b'{"turn":1}\n', '"v1"'
+    client.hydrate(gw, SESSION, FAST)
+    logs.clear()
+    assert client.hydrate(gw, SESSION, FAST) == ts.UpToDate(1)
+    check(only_record(logs), logging.INFO,
+          "hydrate: up-to-date, session file already holds the latest snapshot (HTTP 304), "
+          "in 1 attempt ({ms})",
+          operation="hydrate", outcome="up-to-date", attempts=1, status=304)
+    # Another pod stored run 8 since this file was hydrated at "v1".
+    gateway.etag, gateway.latest_run_id = '"v2"', 8
+    assert client.write(gateway.url, ts.RunBinding(7, TOKEN), SESSION, "completed", FAST) == \
+        ts.Diverged(8, 1)
+    check(only_record(logs), logging.WARNING,
+          "write: diverged, not stored: run 8 stored a newer snapshot since this file's "
+          "version (HTTP 412), in 1 attempt ({ms})",
+          operation="write", outcome="diverged", attempts=1, status=412)
+    gateway.latest_run_id = None
+    client.write(gateway.url, ts.RunBinding(7, TOKEN), SESSION, "completed", FAST)
+    assert only_record(logs).getMessage().startswith(
+        "write: diverged, not stored: another snapshot is the latest since this file's "
+        "version (HTTP 412), in 1 attempt (")
+
+
 def test_hydrate_failures_are_warnings(client, gateway, logs):
     gateway.status = 503
     with pytest.raises(ts.SnapshotError):

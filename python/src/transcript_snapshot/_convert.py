@@ -6,16 +6,19 @@ shape depends on the WIT type in a way that is easy to get wrong.
     WIT's kebab-case names (read them with `getattr`);
   * a variant, option or result comes back *untagged* (just the payload) when
     its cases' Python classes do not overlap, and as `Variant(tag, payload)`
-    when they do.  For this WIT in 46.0.1 to 50.0.1: `hydrate-outcome` and
-    `option<...>` are untagged, `result<option<run-binding>, error>` is
-    untagged too (ok: `Record`/`None`, err: the `error` `Variant`), while
-    `error`, `write-outcome`, `clear-outcome` and `result<hydrate-outcome,
-    failure>` are tagged (tests/test_convert.py pins these shapes);
+    when they do.  For this WIT (0.2.0) in 46.0.1 to 50.0.1: `option<...>`
+    is untagged, and so are both results: `result<option<run-binding>, error>`
+    (ok: `Record`/`None`, err: the `error` `Variant`) and
+    `result<hydrate-outcome, failure>` (ok: the `hydrate-outcome` `Variant`,
+    err: the failure `Record`), while `error`, `hydrate-outcome` (two cases
+    carry an int since `up-to-date`), `write-outcome` and `clear-outcome` are
+    tagged (tests/test_convert.py pins these shapes);
   * enums are plain `str`; integers are plain `int` and are *not* range
     checked on the way in (ctypes silently truncates), so we check them here.
-Every reader below accepts both the tagged and the untagged form, so a
-wasmtime-py release that changes the tagging rule fails loudly or not at all,
-never silently.
+Every reader below accepts both the tagged and the untagged form (an untagged
+form that could be two cases, such as a bare int for `hydrate-outcome`, is
+refused), so a wasmtime-py release that changes the tagging rule fails loudly
+or not at all, never silently.
 """
 
 from __future__ import annotations
@@ -59,7 +62,15 @@ def _str(name: str, value: Any) -> str:
     return value
 
 
+def _bool(name: str, value: Any) -> bool:
+    # Strict: a truthy 0/1 or "false" would silently mean something else.
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value
+
+
 _U64_OPTIONS = {"max_write_bytes", "max_hydrate_bytes"}
+_BOOL_OPTIONS = {"use_validators"}
 
 
 def lower_options(o: Optional[t.Options]) -> Record:
@@ -68,8 +79,12 @@ def lower_options(o: Optional[t.Options]) -> Record:
         raise TypeError("options must be a transcript_snapshot.Options")
     fields = {}
     for name, value in vars(o).items():
-        top = U64 if name in _U64_OPTIONS else U32
-        fields[name] = None if value is None else _int(name, value, top)
+        if value is None:
+            fields[name] = None
+        elif name in _BOOL_OPTIONS:
+            fields[name] = _bool(name, value)
+        else:
+            fields[name] = _int(name, value, U64 if name in _U64_OPTIONS else U32)
     return _record(**fields)
 
 
@@ -157,6 +172,8 @@ def lift_error(value: Any) -> t.Error:
         return t.InvalidUtf8(p)
     if tag == "file-changed":
         return t.FileChanged()
+    if tag == "digest-mismatch":
+        return t.DigestMismatch()
     raise ShapeError(f"unknown error case {tag!r}")
 
 
@@ -164,10 +181,12 @@ def lift_failure(rec: Any) -> t.Failed:
     return t.Failed(lift_error(_get(rec, "error")), _get(rec, "attempts"))
 
 
-_HYDRATE_OUTCOME = {"hydrated": _is_rec("bytes", "attempts"), "no-snapshot": _is_int}
+# `no-snapshot` and `up-to-date` both carry only an int, so a bare int names
+# neither: it is refused rather than guessed.
+_HYDRATE_OUTCOME = {"hydrated": _is_rec("bytes", "attempts"), "no-snapshot": None,
+                    "up-to-date": None}
 _HYDRATE_RESULT = {
-    "ok": lambda v: _is_int(v) or _is_rec("bytes")(v)
-    or (isinstance(v, Variant) and v.tag in _HYDRATE_OUTCOME),
+    "ok": lambda v: _is_rec("bytes")(v) or (isinstance(v, Variant) and v.tag in _HYDRATE_OUTCOME),
     "err": _is_rec("error", "attempts"),
 }
 
@@ -180,12 +199,15 @@ def lift_hydrate(value: Any) -> Tuple[Optional[t.HydrateOutcome], Optional[t.Fai
     tag, p = _case(payload, "hydrate-outcome", _HYDRATE_OUTCOME)
     if tag == "hydrated":
         return t.Hydrated(_get(p, "bytes"), _get(p, "attempts")), None
+    if tag == "up-to-date":
+        return t.UpToDate(p), None
     return t.NoSnapshot(p), None
 
 
 _WRITE_OUTCOME = {
     "stored": _is_rec("bytes", "status", "attempts"),
     "duplicate": _is_int,
+    "diverged": _is_rec("latest-run-id", "attempts"),
     "skipped": lambda v: isinstance(v, str),
     "too-large": _is_rec("size", "limit"),
     "failed": _is_rec("error", "attempts"),
@@ -198,6 +220,8 @@ def lift_write(value: Any) -> t.WriteOutcome:
         return t.Stored(_get(p, "bytes"), _get(p, "status"), _get(p, "attempts"))
     if tag == "duplicate":
         return t.Duplicate(p)
+    if tag == "diverged":
+        return t.Diverged(_option(_get(p, "latest-run-id")), _get(p, "attempts"))
     if tag == "skipped":
         return t.Skipped(t.SkipReason(p))
     if tag == "too-large":

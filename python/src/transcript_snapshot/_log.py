@@ -33,6 +33,10 @@ def _describe(result: Any) -> Tuple[int, Dict[str, Any], str]:
         f.update(outcome="no-snapshot", attempts=result.attempts, status=404)
         return (logging.INFO, f,
                 f"no snapshot (HTTP 404), file untouched, in {_attempts(result.attempts)}")
+    if isinstance(result, t.UpToDate):
+        f.update(outcome="up-to-date", attempts=result.attempts, status=304)
+        return (logging.INFO, f, "up-to-date, session file already holds the latest snapshot "
+                f"(HTTP 304), in {_attempts(result.attempts)}")
     if isinstance(result, t.Stored):
         f.update(outcome="stored", bytes=result.bytes, attempts=result.attempts,
                  status=result.status)
@@ -42,6 +46,13 @@ def _describe(result: Any) -> Tuple[int, Dict[str, Any], str]:
         f.update(outcome="duplicate", attempts=result.attempts, status=409)
         return (logging.INFO, f, "duplicate, already stored for this run (HTTP 409), "
                 f"in {_attempts(result.attempts)}")
+    if isinstance(result, t.Diverged):
+        # Another pod continued the conversation: worth an operator's attention.
+        f.update(outcome="diverged", attempts=result.attempts, status=412)
+        newer = ("another snapshot is the latest" if result.latest_run_id is None
+                 else f"run {result.latest_run_id} stored a newer snapshot")
+        return (logging.WARNING, f, f"diverged, not stored: {newer} since this file's version "
+                f"(HTTP 412), in {_attempts(result.attempts)}")
     if isinstance(result, t.Skipped):
         f.update(outcome="skipped", attempts=0)
         return logging.INFO, f, f"skipped ({result.reason.value}), nothing sent"

@@ -22,7 +22,7 @@ from . import _convert as conv
 from . import _log
 from . import types as t
 
-INTERFACE = "lobu:transcript-snapshot/snapshot@0.1.0"
+INTERFACE = "lobu:transcript-snapshot/snapshot@0.2.0"
 _FUNCS = ("hydrate", "write", "clear", "run-binding-from-payload")
 
 
@@ -223,8 +223,8 @@ class SnapshotClient:
                 options: Optional[t.Options] = None) -> t.HydrateOutcome:
         """Pull the latest completed snapshot into `session_file`.
 
-        Returns `Hydrated` or `NoSnapshot`; raises `SnapshotError` (with the
-        typed `.error` and `.attempts`) when the WIT returns `err`.
+        Returns `Hydrated`, `NoSnapshot` or `UpToDate`; raises `SnapshotError`
+        (with the typed `.error` and `.attempts`) when the WIT returns `err`.
         """
         args = (conv.lower_gateway(gateway), conv._str("session_file", session_file),
                 conv.lower_options(options))

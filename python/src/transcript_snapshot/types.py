@@ -68,6 +68,7 @@ class Options:
     max_attempts: Optional[int] = None
     retry_base_ms: Optional[int] = None
     retry_cap_ms: Optional[int] = None
+    use_validators: Optional[bool] = None
 
 
 # --- the `error` variant -----------------------------------------------------
@@ -133,8 +134,13 @@ class FileChanged:
     pass
 
 
+@dataclass(frozen=True)
+class DigestMismatch:
+    pass
+
+
 Error = Union[InvalidInput, NotPreopened, HttpStatus, Denied, Transport, Timeout,
-              LengthMismatch, TooLarge, Filesystem, InvalidUtf8, FileChanged]
+              LengthMismatch, TooLarge, Filesystem, InvalidUtf8, FileChanged, DigestMismatch]
 
 
 # --- outcomes ----------------------------------------------------------------
@@ -150,7 +156,14 @@ class NoSnapshot:
     attempts: int
 
 
-HydrateOutcome = Union[Hydrated, NoSnapshot]
+@dataclass(frozen=True)
+class UpToDate:
+    """The session file already holds the latest snapshot (304); nothing was written."""
+
+    attempts: int
+
+
+HydrateOutcome = Union[Hydrated, NoSnapshot, UpToDate]
 
 
 @dataclass(frozen=True)
@@ -162,6 +175,15 @@ class Stored:
 
 @dataclass(frozen=True)
 class Duplicate:
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Diverged:
+    """412: another pod stored a newer snapshot since the session file's
+    version; nothing was stored and the file is untouched."""
+
+    latest_run_id: Optional[int]
     attempts: int
 
 
@@ -178,7 +200,7 @@ class Failed:
     attempts: int
 
 
-WriteOutcome = Union[Stored, Duplicate, Skipped, TooLarge, Failed]
+WriteOutcome = Union[Stored, Duplicate, Diverged, Skipped, TooLarge, Failed]
 
 
 @dataclass(frozen=True)
@@ -255,6 +277,9 @@ def describe(error: Error) -> str:
         return f"filesystem: {e.operation} failed ({e.code})"
     if isinstance(e, InvalidUtf8):
         return f"invalid-utf8 at byte {e.offset} of the session file"
+    if isinstance(e, DigestMismatch):
+        return ("digest-mismatch: snapshot body does not match the digest the gateway sent; "
+                "session file kept")
     return _CASE_NAMES[type(e)]  # denied, file-changed
 
 
@@ -262,5 +287,5 @@ _CASE_NAMES = {
     InvalidInput: "invalid-input", NotPreopened: "not-preopened", HttpStatus: "http-status",
     Denied: "denied", Transport: "transport", Timeout: "timeout",
     LengthMismatch: "length-mismatch", TooLarge: "too-large", Filesystem: "filesystem",
-    InvalidUtf8: "invalid-utf8", FileChanged: "file-changed",
+    InvalidUtf8: "invalid-utf8", FileChanged: "file-changed", DigestMismatch: "digest-mismatch",
 }
