@@ -26,16 +26,16 @@ pub fn before_sending(error: Error) -> Failure {
     Failure { error, attempts: 0 }
 }
 
-/// Runs `attempt` (given its 1-based number) until it returns `Ok` or the
-/// policy stops; returns the value or the last failure, with the attempt count.
+/// Runs `attempt` until it returns `Ok` or the policy stops; returns the
+/// value or the last failure, with the attempt count.
 pub fn run<T>(
     policy: &Policy,
     deadline: &Deadline,
-    mut attempt: impl FnMut(u32) -> Result<T, AttemptError>,
+    mut attempt: impl FnMut() -> Result<T, AttemptError>,
 ) -> Result<(T, u32), Failure> {
     let mut n = 1;
     loop {
-        match attempt(n) {
+        match attempt() {
             Ok(value) => return Ok((value, n)),
             Err(e) => {
                 let random = wasi::random::insecure::get_insecure_random_u64();

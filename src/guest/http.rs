@@ -1,10 +1,12 @@
 //! wasi:http glue: one request at a time, every wait bounded by the call's
 //! own timers (see `deadline`), bodies streamed in both directions.
 
+use super::attempts::AttemptError;
 use super::deadline::{Timing, HOST_MARGIN_MS};
 use crate::classify::{from_http_error, from_io_detail, Phase};
 use crate::gateway_url::{Endpoint, Scheme};
 use crate::options::{ms_to_ns, Resolved};
+use crate::retry::parse_retry_after;
 use crate::token;
 use crate::types::{Error, TimeoutKind, TransportError, TransportKind};
 use alloc::string::ToString;
@@ -162,6 +164,25 @@ pub fn response(
 /// All values of a response header.
 pub fn header(response: &IncomingResponse, name: &str) -> Vec<Vec<u8>> {
     response.headers().get(name)
+}
+
+/// The first value of a response header.
+pub fn first(response: &IncomingResponse, name: &str) -> Option<Vec<u8>> {
+    header(response, name).into_iter().next()
+}
+
+/// A status the call does not accept, with the `retry-after` the gateway
+/// sent with it (a 429 or 503 may say when to come back).
+pub fn refused(response: &IncomingResponse, error: Error) -> AttemptError {
+    AttemptError {
+        error,
+        retry_after: retry_after(response),
+    }
+}
+
+/// The `retry-after` seconds of a response, when it has a usable one.
+pub fn retry_after(response: &IncomingResponse) -> Option<u64> {
+    first(response, "retry-after").and_then(|v| parse_retry_after(&v))
 }
 
 /// A response body being read. Fields drop in order: stream, body, response

@@ -5,13 +5,13 @@ use super::attempts::{self, before_sending, AttemptError};
 use super::deadline::Timing;
 use super::fs::{self, SessionFile};
 use super::http::{self, BodyReader, Request};
+use super::prepare::{prepare, Prepared};
 use crate::body_length::{parse_content_length, BodyCounter};
 use crate::classify::{hydrate_status, HydrateStatus};
-use crate::options::{self, Operation, Resolved};
-use crate::retry::parse_retry_after;
+use crate::options::{Operation, Resolved};
+use crate::redact;
 use crate::types::{Error, Failure, Gateway, HydrateOutcome, Hydrated, Options};
 use crate::version::{self, BodyHash, Sidecar};
-use crate::{gateway_url, redact, token};
 use alloc::vec::Vec;
 use wasi::http::types::Method;
 
@@ -35,12 +35,13 @@ fn fetch(
     session_file: &str,
     options: &Options,
 ) -> Result<HydrateOutcome, Failure> {
-    let limits = options::resolve(Operation::Hydrate, options)
-        .map_err(|m| before_sending(Error::InvalidInput(m)))?;
-    let endpoint =
-        gateway_url::endpoint(&gateway.url).map_err(|m| before_sending(Error::InvalidInput(m)))?;
-    token::check(&gateway.token, "gateway token")
-        .map_err(|m| before_sending(Error::InvalidInput(m)))?;
+    let Prepared { limits, endpoint } = prepare(
+        Operation::Hydrate,
+        options,
+        &gateway.url,
+        &gateway.token,
+        "gateway token",
+    )?;
     let file = SessionFile::locate(session_file).map_err(before_sending)?;
 
     let timing = Timing::start(&limits);
@@ -60,7 +61,7 @@ fn fetch(
     };
     // Staging files left by crashed hydrates go, whatever happens next.
     file.remove_stale_temps();
-    let (found, attempts) = attempts::run(&limits.retry, &timing.deadline, |_| {
+    let (found, attempts) = attempts::run(&limits.retry, &timing.deadline, || {
         attempt(&request, &limits, &timing, &file)
     })?;
     Ok(match found {
@@ -88,18 +89,11 @@ fn attempt(
             return Ok(Found::Nothing);
         }
         HydrateStatus::NotModified => return Ok(Found::Current),
-        HydrateStatus::Failed(error) => {
-            let retry_after = http::header(&response, "retry-after")
-                .first()
-                .and_then(|v| parse_retry_after(v));
-            return Err(AttemptError { error, retry_after });
-        }
+        HydrateStatus::Failed(error) => return Err(http::refused(&response, error)),
     }
     let announced = parse_content_length(&http::header(&response, "content-length"))?;
     let mut counter = BodyCounter::new(announced, limits.max_hydrate_bytes)?;
-    let etag = http::header(&response, "etag")
-        .first()
-        .and_then(|v| version::usable_etag(v));
+    let etag = http::first(&response, "etag").and_then(|v| version::usable_etag(&v));
     let mut digests: Vec<Vec<u8>> = http::header(&response, "repr-digest");
     digests.extend(http::header(&response, "content-digest"));
     let mut hash =

@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod fs;
 pub mod http;
 pub mod hydrate;
+pub mod prepare;
 pub mod sidecar;
 pub mod write;
 

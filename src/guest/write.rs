@@ -12,18 +12,18 @@ use super::attempts::{self, before_sending, AttemptError};
 use super::deadline::Timing;
 use super::fs::{self, SessionFile};
 use super::http::{self, BodyWriter, InFlight, Request};
+use super::prepare::{prepare, Prepared};
 use crate::classify::{write_status, WriteAccepted};
 use crate::fingerprint::Fingerprint;
 use crate::json_escape::{escape_bytes, Counter, JsonEscaper};
-use crate::options::{self, Operation, Resolved};
-use crate::retry::parse_retry_after;
+use crate::options::{Operation, Resolved};
+use crate::redact;
 use crate::run_binding::MAX_RUN_ID;
 use crate::types::{
     Diverged, Error, Failure, Options, RunBinding, SizeLimit, SkipReason, Stored, TerminalStatus,
     WriteOutcome,
 };
 use crate::version::{self, Sidecar, Stamp};
-use crate::{gateway_url, redact, token};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -136,14 +136,12 @@ fn send(
     session_file: &str,
     options: &Options,
 ) -> Result<WriteOutcome, Failure> {
-    let invalid = |m: String| before_sending(Error::InvalidInput(m));
-    let limits = options::resolve(Operation::Write, options).map_err(invalid)?;
-    let endpoint = gateway_url::endpoint(url).map_err(invalid)?;
-    token::check(&run.token, "run token").map_err(invalid)?;
+    let Prepared { limits, endpoint } =
+        prepare(Operation::Write, options, url, &run.token, "run token")?;
     if !(1..=MAX_RUN_ID).contains(&run.run_id) {
-        return Err(invalid(
+        return Err(before_sending(Error::InvalidInput(
             "run id must be a positive integer no larger than 2^53 - 1".to_string(),
-        ));
+        )));
     }
     let place = SessionFile::locate(session_file).map_err(before_sending)?;
     let Some((file, stamp)) = place.open_existing().map_err(before_sending)? else {
@@ -191,7 +189,7 @@ fn send(
     };
     // Retrying is safe: a retry of a write the gateway already stored gets
     // 409, which the gateway checks before any precondition.
-    let answer = attempts::run(&limits.retry, &timing.deadline, |_| post.attempt());
+    let answer = attempts::run(&limits.retry, &timing.deadline, || post.attempt());
     remember(&place, &answer, stamp, limits.use_validators);
     let (answer, attempts) = answer?;
     Ok(match answer.accepted {
@@ -241,6 +239,14 @@ struct Answer {
     latest_run_id: Option<u64>,
 }
 
+/// Why a request body was not sent whole.
+enum Unsent {
+    /// The file is not what pass one measured: the request must be abandoned.
+    FileChanged,
+    /// Writing the body failed; the response says why.
+    Stream,
+}
+
 /// Everything one POST attempt needs.
 struct Post<'a> {
     request: &'a Request<'a>,
@@ -259,39 +265,34 @@ impl Post<'_> {
         let Some(mut body) = body else {
             return Err(Error::InvalidInput("request body unavailable".to_string()).into());
         };
-        let sent = body
-            .write_all(self.head.as_bytes())
-            .map_err(Some)
-            .and_then(|()| stream(self.file, self.seen, &mut body).map_err(Some))
-            .and_then(|pass| {
-                if pass == *self.seen {
-                    Ok(())
-                } else {
-                    Err(None)
-                }
-            })
-            .and_then(|()| body.write_all(self.tail.as_bytes()).map_err(Some));
-        match sent {
+        match self.send_body(&mut body) {
             Ok(()) => body.finish(),
             // Dropping the body unfinished abandons the request short of its length.
-            Err(None) => return Err(Error::FileChanged.into()),
+            Err(Unsent::FileChanged) => return Err(Error::FileChanged.into()),
             // The gateway may have answered early (401, 413…) and closed the body;
             // its answer, or the exchange's own error, is what the caller needs.
-            Err(Some(_)) => drop(body),
+            Err(Unsent::Stream) => drop(body),
         }
         let answer = http::response(&response, self.timing)?;
-        let first = |name: &str| http::header(&answer, name).into_iter().next();
-        let accepted =
-            write_status(answer.status(), self.request.condition.is_some()).map_err(|error| {
-                AttemptError {
-                    error,
-                    retry_after: first("retry-after").and_then(|v| parse_retry_after(&v)),
-                }
-            })?;
+        let accepted = write_status(answer.status(), self.request.condition.is_some())
+            .map_err(|error| http::refused(&answer, error))?;
+        let first = |name| http::first(&answer, name);
         Ok(Answer {
             accepted,
             etag: first("etag").and_then(|v| version::usable_etag(&v)),
             latest_run_id: first("x-snapshot-run-id").and_then(|v| version::run_id(&v)),
         })
+    }
+
+    /// The envelope around the file's escaped bytes, as pass one measured them.
+    fn send_body(&self, body: &mut BodyWriter) -> Result<(), Unsent> {
+        body.write_all(self.head.as_bytes())
+            .map_err(|_| Unsent::Stream)?;
+        let pass = stream(self.file, self.seen, body).map_err(|_| Unsent::Stream)?;
+        if pass != *self.seen {
+            return Err(Unsent::FileChanged);
+        }
+        body.write_all(self.tail.as_bytes())
+            .map_err(|_| Unsent::Stream)
     }
 }
