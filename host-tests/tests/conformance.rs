@@ -1,44 +1,50 @@
-//! Every conformance case (`host-tests/cases/*.json`) on wasmtime.
+//! Every conformance case (`host-tests/cases/*.json`) on wasmtime, one test
+//! per case: `cargo test -p host-tests --test conformance -- NAME` runs the
+//! cases whose name contains NAME, and fails when none does (a typo must not
+//! pass having checked nothing).
 
 use host_tests::{cases, runner, Harness};
-use std::sync::Arc;
-use tokio::sync::Semaphore;
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::process::ExitCode;
+use std::sync::OnceLock;
+use tokio::runtime::Runtime;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_case_passes_on_wasmtime() {
-    let harness = Harness::shared();
-    let all = cases::load_all(&cases::dir());
-    let limit = Arc::new(Semaphore::new(4));
-    let mut runs = tokio::task::JoinSet::new();
-    // CASE=substring runs only the matching cases.
-    let only = std::env::var("CASE").unwrap_or_default();
-    for case in all
+/// One runtime for every case: the mock gateways and the host's calls run on it.
+fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+    })
+}
+
+fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    let trials: Vec<Trial> = cases::load_all(&cases::dir())
         .into_iter()
-        .filter(|c| c.applies_to("wasmtime") && c.name.contains(&only))
-    {
-        let limit = limit.clone();
-        runs.spawn(async move {
-            let _slot = limit.acquire().await.expect("semaphore");
-            let problems = runner::run(harness, &case).await;
-            (case.name, problems)
-        });
-    }
-    let mut failed = Vec::new();
-    let mut passed = 0;
-    while let Some(done) = runs.join_next().await {
-        let (name, problems) = done.expect("case task");
-        if problems.is_empty() {
-            passed += 1;
-        } else {
-            failed.push(format!("{name}:\n  {}", problems.join("\n  ")));
+        .filter(|case| case.applies_to("wasmtime"))
+        .map(|case| {
+            Trial::test(case.name.clone(), move || {
+                let problems = runtime().block_on(runner::run(Harness::shared(), &case));
+                match problems.is_empty() {
+                    true => Ok(()),
+                    false => Err(Failed::from(problems.join("\n"))),
+                }
+            })
+        })
+        .collect();
+    if let Some(filter) = &args.filter {
+        let matches = |name: &str| match args.exact {
+            true => name == filter,
+            false => name.contains(filter.as_str()),
+        };
+        if !args.list && !trials.iter().any(|t| matches(t.name())) {
+            eprintln!("no conformance case matches {filter:?}");
+            return ExitCode::FAILURE;
         }
     }
-    failed.sort();
-    println!("{passed} cases passed on wasmtime");
-    assert!(
-        failed.is_empty(),
-        "{} cases failed:\n{}",
-        failed.len(),
-        failed.join("\n")
-    );
+    libtest_mimic::run(&args, trials).exit_code()
 }
