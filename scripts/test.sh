@@ -12,13 +12,18 @@ step "build the component" cargo build --target wasm32-wasip2 --release
 step "rustfmt" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32-wasip2)" cargo clippy --target wasm32-wasip2 -p transcript-snapshot -p transcript-snapshot-escape --all-targets -- -D warnings
-step "Rust tests: unit, wasmtime, conformance, gateway, CLI" cargo test --workspace --no-fail-fast
+# Every program the suites run is built once, by the test build (a plain
+# `cargo build` would resolve features differently and rebuild wasmtime), and
+# handed to every suite by path: none builds one again.
+step "build every test and program" cargo test --workspace --no-run --quiet
+target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+export TRANSCRIPT_SNAPSHOT_WASM="$target/wasm32-wasip2/release/transcript_snapshot.wasm"
+export CONFORMANCE_BIN="$target/debug/conformance"
+export SNAPSHOT_GATEWAY_BIN="$target/debug/snapshot-gateway"
+export PG_CLUSTER_BIN="$target/debug/pg-cluster"
+export TRANSCRIPT_SNAPSHOT_CLI="$target/debug/transcript-snapshot"
 
-# The Node and Python suites run the conformance cases through `conformance`,
-# and their end-to-end walks against `snapshot-gateway` on `pg-cluster`. The
-# test build above made them; this only checks they are there (a plain
-# `cargo build` would resolve features differently and rebuild wasmtime).
-step "the test programs" cargo test --workspace --no-run --quiet
+step "Rust tests: unit, wasmtime, conformance, gateway, CLI" cargo test --workspace --no-fail-fast
 step "Node (jco): install" npm --prefix js ci --no-audit --no-fund
 step "Node (jco): transpile" npm --prefix js run build
 step "Node (jco): tests" npm --prefix js test
@@ -30,7 +35,6 @@ step "Python (wasmtime-py): tests" bash -c "cd python && .venv/bin/python -m pyt
 # The artifacts users install, built by the packaging command (with the CLI
 # binary the test build made), then installed and used with the repository
 # out of sight.
-target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
-step "package" env TRANSCRIPT_SNAPSHOT_CLI="$target/debug/transcript-snapshot" PACKAGE_DIST="$target/dist" bash scripts/package.sh
+step "package" env PACKAGE_DIST="$target/dist" bash scripts/package.sh
 step "installed artifacts: Node, Bun, Python, CLI" bash host-tests/install/run.sh "$target/dist"
 echo "all tests passed"

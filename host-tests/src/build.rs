@@ -53,11 +53,16 @@ pub fn component_path() -> &'static Path {
     })
 }
 
-/// Builds the reference gateway's binary once and returns its path, for
-/// tests that run gateway processes (several replicas on one database).
+/// The reference gateway's binary, for tests that run gateway processes
+/// (several replicas on one database): `SNAPSHOT_GATEWAY_BIN` when set
+/// (scripts/test.sh hands every suite the one its test build made), else
+/// built once here.
 pub fn gateway_binary() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
+        if let Some(prebuilt) = std::env::var_os("SNAPSHOT_GATEWAY_BIN") {
+            return PathBuf::from(prebuilt);
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .args([

@@ -24,8 +24,9 @@ import transcript_snapshot as ts
 
 from repo import target_dir
 
-GATEWAY_BIN = target_dir() / "debug/snapshot-gateway"
-PG_CLUSTER_BIN = target_dir() / "debug/pg-cluster"
+# scripts/test.sh names the programs its one test build made.
+GATEWAY_BIN = Path(os.environ.get("SNAPSHOT_GATEWAY_BIN", target_dir() / "debug/snapshot-gateway"))
+PG_CLUSTER_BIN = Path(os.environ.get("PG_CLUSTER_BIN", target_dir() / "debug/pg-cluster"))
 SECRET = f"e2e-secret-{os.getpid()}"
 # The secret travels in the environment, never on a command line (`ps` shows those).
 ENV = dict(os.environ, SNAPSHOT_GATEWAY_SECRET=SECRET)

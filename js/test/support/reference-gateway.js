@@ -1,7 +1,8 @@
 // The real programs behind the end-to-end test: the reference gateway
 // (`snapshot-gateway`, a child process per replica) and a throwaway PostgreSQL
 // cluster (`pg-cluster`). Both are built by `cargo build -p host-tests -p
-// snapshot-gateway --bins`. Every process started here is tracked by a
+// snapshot-gateway --bins`, or named by SNAPSHOT_GATEWAY_BIN and PG_CLUSTER_BIN
+// (scripts/test.sh hands every suite the programs its one test build made). Every process started here is tracked by a
 // `Processes` so one `after` hook stops them all, even when a step failed.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,8 +10,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { targetDir } from '../../scripts/target-dir.mjs';
 
+const FROM_ENV = { 'snapshot-gateway': 'SNAPSHOT_GATEWAY_BIN', 'pg-cluster': 'PG_CLUSTER_BIN' };
+
 const bin = (name) => {
-  const file = path.join(targetDir, 'debug', name);
+  const file = process.env[FROM_ENV[name]] ?? path.join(targetDir, 'debug', name);
   if (!existsSync(file)) {
     throw new Error(`${file} not found: run \`cargo build -p host-tests -p snapshot-gateway --bins\` at the repo root`);
   }
