@@ -45,7 +45,11 @@ def test_dot_dot_cannot_escape_the_preopen(tmp_path, gateway):
     client = client_for(tmp_path / "inside")
     with pytest.raises(ts.SnapshotError) as info:
         client.hydrate(ts.Gateway(gateway.url, "t"), "/workspace/../escaped.jsonl", FAST)
-    assert isinstance(info.value.error, (ts.InvalidInput, ts.NotPreopened))
+    # Refused as input before any request: the component never resolves `..`.
+    assert info.value.error == ts.InvalidInput(
+        "session file path must not contain '.' or '..' components")
+    assert info.value.attempts == 0
+    assert gateway.requests == []
     assert not (tmp_path / "escaped.jsonl").exists()
 
 
@@ -127,12 +131,12 @@ def test_second_process_loads_from_the_disk_cache(tmp_path):
                              capture_output=True, text=True).stdout
         return json.loads(out)
 
-    source, cache_file, compile_s = load()
+    source, cache_file, _ = load()
     assert source == "compiled" and Path(cache_file).is_file()
     assert Path(cache_file).parent == tmp_path / "cache"
-    source, cache_file2, load_s = load()
+    # How much faster the second load is belongs to the benchmark, not here.
+    source, cache_file2, _ = load()
     assert (source, cache_file2) == ("disk-cache", cache_file)
-    assert load_s < compile_s, (load_s, compile_s)
 
 
 def test_same_process_compiles_once(tmp_path):
