@@ -1,5 +1,5 @@
-//! Loads the component through the compiled-component cache, so a call pays
-//! ~1 ms to load instead of compiling every time: the one built into this
+//! Loads the component through the compiled-component cache, so a call
+//! loads a compiled artifact instead of compiling every time: the one built into this
 //! binary (it works from any directory), or a file named by `--component` /
 //! `TRANSCRIPT_SNAPSHOT_WASM`.
 

@@ -1,5 +1,5 @@
-//! Compiled-component cache: compiling takes ~0.2 s (seconds in a debug
-//! host); loading a precompiled artifact takes under a millisecond.
+//! Compiled-component cache: compiling is the slow part of starting a host
+//! (far slower in a debug build); loading a precompiled artifact is not.
 
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};

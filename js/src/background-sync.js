@@ -4,7 +4,7 @@
 // on Linux starts the disk writing those pages while the rest downloads, so
 // the final fsync has little left to do. Node has neither fadvise nor
 // sync_file_range; an asynchronous fdatasync on libuv's thread pool is the
-// nearest, and at 64 MiB it takes ~70 ms off a hydrate on this disk.
+// nearest, and it shortens a large hydrate (bench/README.md has the figures).
 //
 // It cannot run in the worker: the worker is blocked in the component for the
 // whole call, so the callback that says a sync finished would only run after

@@ -20,8 +20,8 @@ use wasi::http::types::{
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
 /// Bytes asked of the response stream per read: larger reads mean fewer
-/// host calls (a 64 MiB hydrate took 140 ms at 64 KiB, 100 ms at 256 KiB);
-/// the guest's memory stays under 2 MiB.
+/// host calls, which dominate a large hydrate (figures in bench/README.md),
+/// while the guest's memory stays under 2 MiB.
 const READ_CHUNK: u64 = 256 * 1024;
 
 fn invalid(message: &str) -> Error {

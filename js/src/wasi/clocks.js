@@ -3,7 +3,7 @@
 // clock's pollables must be the same class as the stream pollables they are
 // polled with (jco checks resources by class), waiting on them must not cost
 // a round trip to another thread (the guest's timeouts are built on them), and
-// importing the shim for two trivial functions cost a cold process ~100 ms.
+// importing the whole shim for two trivial functions slowed a cold process.
 import { hrtime } from 'node:process';
 
 /** wasi:clocks/monotonic-clock; `pollable(test, at)` makes a pollable (see poll.js). */

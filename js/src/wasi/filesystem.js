@@ -1,8 +1,8 @@
 // wasi:filesystem/types and wasi:filesystem/preopens, done synchronously in
 // the component's worker thread with node:fs *Sync calls on real file
 // descriptors. The shim made every descriptor call a blocking round trip to
-// its I/O thread (~0.3–1.5 ms each); at 64 MiB a write makes 512 reads and a
-// hydrate 256 writes, so those round trips were most of the gap to wasmtime.
+// its I/O thread; a large write or hydrate makes hundreds of such calls, so
+// those round trips were most of the gap to wasmtime.
 // A plain pread/pwrite from this thread costs what the syscall costs, and
 // blocking here is fine: the component is synchronous and the worker is its own.
 //

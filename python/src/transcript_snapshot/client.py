@@ -76,7 +76,7 @@ def default_component_path() -> Path:
                 "transcript_snapshot.wasm, or unset it to use the component bundled "
                 "in the package")
         return path
-    # Imported here: only a client without the variable pays for it (~5 ms).
+    # Imported here: only a client without the variable pays for the import.
     from importlib.resources import files
 
     bundled = files(__package__) / _BUNDLED
@@ -283,8 +283,8 @@ def _logged(operation: str, call, secrets: tuple):
 
 
 async def _in_thread(fn, *args):
-    # asyncio is imported here, not at the top: it costs every process that
-    # only uses the synchronous client ~70 ms of imports.
+    # asyncio is imported here, not at the top: its imports would slow every
+    # process that only uses the synchronous client.
     import asyncio
 
     return await asyncio.to_thread(fn, *args)
