@@ -77,6 +77,11 @@ pub enum Command {
         /// Largest snapshot accepted, in bytes (default 64 MiB).
         #[arg(long)]
         max_hydrate_bytes: Option<u64>,
+        /// Send no if-none-match: download the snapshot even when the session
+        /// file holds it already (never "up to date"). A file replaced this
+        /// way loses its recorded version (the .<name>.snapshot-version beside it).
+        #[arg(long)]
+        no_validators: bool,
         #[command(flatten)]
         call: CallArgs,
     },
@@ -108,6 +113,12 @@ pub enum Command {
         /// Largest session file sent, in bytes (default 4 MiB).
         #[arg(long)]
         max_write_bytes: Option<u64>,
+        /// Send no if-match: store the file even if another pod stored a
+        /// newer snapshot since it was hydrated (never exit 5). A file stored
+        /// this way loses its recorded version (the .<name>.snapshot-version
+        /// beside it).
+        #[arg(long)]
+        no_validators: bool,
         #[command(flatten)]
         call: CallArgs,
     },
@@ -224,11 +235,14 @@ pub struct CallArgs {
 }
 
 impl CallArgs {
-    /// The component's options: these, plus the one size limit the call reads.
+    /// The component's options: these, plus the one size limit and the
+    /// validator switch the call reads (`no_validators` is false for clear,
+    /// which offers no such flag).
     pub fn to_options(
         &self,
         max_write_bytes: Option<u64>,
         max_hydrate_bytes: Option<u64>,
+        no_validators: bool,
     ) -> Options {
         Options {
             timeout_ms: self.timeout_ms,
@@ -240,7 +254,9 @@ impl CallArgs {
             max_attempts: self.max_attempts,
             retry_base_ms: self.retry_base_ms,
             retry_cap_ms: self.retry_cap_ms,
-            use_validators: None,
+            // Unset keeps the component's default (validators on), so the
+            // flag only ever turns them off.
+            use_validators: no_validators.then_some(false),
         }
     }
 }

@@ -132,6 +132,7 @@ mod tests {
             Exit::Usage,
             Exit::Nothing,
             Exit::SetUp,
+            Exit::Diverged,
         ] {
             let line = format!("\n  {}  ", exit as u8);
             assert_eq!(HELP.matches(&line).count(), 1, "{exit:?}");

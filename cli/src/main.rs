@@ -22,9 +22,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             gateway,
             session_file,
             max_hydrate_bytes,
+            no_validators,
             call,
         } => {
-            let options = call.to_options(None, max_hydrate_bytes);
+            let options = call.to_options(None, max_hydrate_bytes, no_validators);
             ops::hydrate(&host, &gateway, &session_file, options, cli.json).await?
         }
         Command::Write {
@@ -35,13 +36,14 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             session_file,
             status,
             max_write_bytes,
+            no_validators,
             call,
         } => {
             let run_token = token::resolve(run_token, run_token_file.as_deref())?;
             let run = run_id
                 .zip(run_token)
                 .map(|(run_id, token)| RunBinding { run_id, token });
-            let options = call.to_options(max_write_bytes, None);
+            let options = call.to_options(max_write_bytes, None, no_validators);
             ops::write(
                 &host,
                 &gateway_url,
@@ -54,7 +56,13 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             .await?
         }
         Command::Clear { gateway, call } => {
-            ops::clear(&host, &gateway, call.to_options(None, None), cli.json).await?
+            ops::clear(
+                &host,
+                &gateway,
+                call.to_options(None, None, false),
+                cli.json,
+            )
+            .await?
         }
         Command::RunBinding { payload } => {
             ops::run_binding(&host, payload.as_deref(), cli.json).await?

@@ -188,6 +188,6 @@ fn the_demo_walks_two_pods_on_sqlite() {
     let out = cli(&["demo"], &[], None);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("all 10 steps as expected"), "{text}");
+    assert!(text.contains("all 15 steps as expected"), "{text}");
     assert!(text.contains("identical"));
 }

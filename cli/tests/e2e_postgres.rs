@@ -73,7 +73,7 @@ fn the_walk_crosses_two_gateway_processes_on_postgres() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("all 10 steps as expected"), "{text}");
+    assert!(text.contains("all 15 steps as expected"), "{text}");
     assert!(
         text.contains(&a.1) && text.contains(&b.1),
         "both gateways used: {text}"

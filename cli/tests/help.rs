@@ -113,7 +113,11 @@ fn every_flag_has_help_text() {
 #[test]
 fn each_subcommand_offers_only_the_flags_it_reads() {
     let token = ["--gateway-url", "--token", "--token-file"];
-    let hydrate = [&token[..], &["--session-file", "--max-hydrate-bytes"]].concat();
+    let hydrate = [
+        &token[..],
+        &["--session-file", "--max-hydrate-bytes", "--no-validators"],
+    ]
+    .concat();
     let write = [
         "--gateway-url",
         "--run-id",
@@ -122,6 +126,7 @@ fn each_subcommand_offers_only_the_flags_it_reads() {
         "--session-file",
         "--status",
         "--max-write-bytes",
+        "--no-validators",
     ];
     let demo = ["--database", "--replicas", "--gateway-url", "--secret"];
     assert_eq!(longs(&help(Some("hydrate"))), expected(&hydrate, true));
@@ -138,6 +143,14 @@ fn each_subcommand_offers_only_the_flags_it_reads() {
         &["hydrate", "--session-file", "s", "--max-write-bytes", "1"][..],
         &["clear", "--max-write-bytes", "1"],
         &["clear", "--max-hydrate-bytes", "1"],
+        &[
+            "clear",
+            "--gateway-url",
+            "http://127.0.0.1:1",
+            "--token-file",
+            "t",
+            "--no-validators",
+        ],
         &[
             "write",
             "--session-file",
@@ -166,7 +179,7 @@ fn exit_codes(help: &str) -> &str {
 fn the_exit_codes_are_in_every_help_and_in_the_readme() {
     let top = help(None);
     let block = exit_codes(&top);
-    for code in ["0", "1", "2", "3", "4"] {
+    for code in ["0", "1", "2", "3", "4", "5"] {
         assert!(
             block.contains(&format!("\n  {code}  ")),
             "exit {code} not listed: {block}"

@@ -112,10 +112,12 @@ async fn a_copied_binary_runs_its_built_in_component_and_logs_with_v() {
         assert!(log.contains(field), "{field} not in the log: {log}");
     }
 
-    // RUST_LOG alone turns the records on too.
+    // RUST_LOG alone turns the records on too. Another pod's file: the
+    // writer's own holds the stored version already (up to date).
+    let other = tmp.path().join("other-pod/session.jsonl");
     let hydrated = run(
         &bin,
-        &["hydrate", "--session-file", session],
+        &["hydrate", "--session-file", other.to_str().unwrap()],
         &[&env[..], &[("RUST_LOG", "transcript_snapshot=info")]].concat(),
     );
     assert_eq!(hydrated.status.code(), Some(0), "{hydrated:?}");
