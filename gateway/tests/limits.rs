@@ -58,12 +58,7 @@ async fn stalled_headers_are_cut_off() {
         "{answer:?}"
     );
     // The gateway still serves others.
-    let ok = gw
-        .client
-        .get(gw.root_url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let ok = gw.get_root("/healthz").await;
     assert_eq!(ok.status(), 200);
 }
 
@@ -98,12 +93,7 @@ async fn over_the_concurrency_cap_requests_wait_for_a_slot() {
     let (first, rest) = padded.split_at(10);
     let mut holder = stalled_post(&gw, &scope, first).await;
     // Probes are outside the cap: this answers while the slot is taken.
-    let healthz = gw
-        .client
-        .get(gw.root_url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let healthz = gw.get_root("/healthz").await;
     assert_eq!(healthz.status(), 200);
     let waiting = {
         let client = gw.client.clone();

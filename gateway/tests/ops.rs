@@ -9,29 +9,14 @@ use snapshot_gateway::Backend;
 
 async fn health_and_readiness_need_no_token_and_ignore_the_prefix(backend: Backend) {
     let gw = TestGateway::start_with_prefix(backend, "/lobu").await;
-    let healthz = gw
-        .client
-        .get(gw.root_url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let healthz = gw.get_root("/healthz").await;
     assert_eq!(healthz.status(), 200);
     assert_eq!(status_json(healthz).await.1["status"], "ok");
-    let readyz = gw
-        .client
-        .get(gw.root_url("/readyz"))
-        .send()
-        .await
-        .expect("readyz");
+    let readyz = gw.get_root("/readyz").await;
     assert_eq!(readyz.status(), 200);
     assert_eq!(status_json(readyz).await.1["status"], "ready");
     // Not under the prefix: that path stays the contract's 404.
-    let prefixed = gw
-        .client
-        .get(gw.root_url("/lobu/healthz"))
-        .send()
-        .await
-        .expect("get");
+    let prefixed = gw.get_root("/lobu/healthz").await;
     assert_eq!(prefixed.status(), 404);
 
     // A database missing the newest migration is not ready.
@@ -45,12 +30,7 @@ async fn health_and_readiness_need_no_token_and_ignore_the_prefix(backend: Backe
         .execute(&db)
         .await
         .expect("forget a migration");
-    let readyz = gw
-        .client
-        .get(gw.root_url("/readyz"))
-        .send()
-        .await
-        .expect("readyz");
+    let readyz = gw.get_root("/readyz").await;
     assert_eq!(readyz.status(), 503);
     let body = status_json(readyz).await.1;
     assert_eq!(body["status"], "unavailable");
@@ -62,12 +42,7 @@ async fn health_and_readiness_need_no_token_and_ignore_the_prefix(backend: Backe
         "{body}"
     );
     // Still alive, though.
-    let healthz = gw
-        .client
-        .get(gw.root_url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let healthz = gw.get_root("/healthz").await;
     assert_eq!(healthz.status(), 200);
 }
 
@@ -104,21 +79,12 @@ async fn metrics_count_requests_bytes_and_stored_snapshots(backend: Backend) {
         .await;
     assert_eq!(stale.status(), 412);
     assert_eq!(gw.get(None).await.status(), 401);
-    gw.client
-        .get(gw.root_url("/nope"))
-        .send()
-        .await
-        .expect("404");
+    gw.get_root("/nope").await;
     for run in 2..=4 {
         assert_eq!(gw.write(&scope, run, "completed", "abc\n").await, 200);
     }
 
-    let scrape = gw
-        .client
-        .get(gw.root_url("/metrics"))
-        .send()
-        .await
-        .expect("scrape");
+    let scrape = gw.get_root("/metrics").await;
     assert_eq!(scrape.status(), 200);
     assert!(header(&scrape, "content-type")
         .expect("type")
@@ -152,15 +118,7 @@ async fn metrics_count_requests_bytes_and_stored_snapshots(backend: Backend) {
     assert_eq!(count("snapshot_gateway_database_up"), 1.0);
 
     assert_eq!(gw.delete(Some(&reader)).await.status(), 200);
-    let text = gw
-        .client
-        .get(gw.root_url("/metrics"))
-        .send()
-        .await
-        .expect("scrape")
-        .text()
-        .await
-        .expect("text");
+    let text = gw.get_root("/metrics").await.text().await.expect("text");
     assert_eq!(
         sample(&text, "snapshot_gateway_stored_snapshots"),
         Some(0.0)

@@ -44,19 +44,11 @@ impl Store {
         conn: &mut AnyConnection,
         scope: &Scope,
     ) -> Result<Option<SnapshotVersion>, StoreError> {
-        let row: Option<AnyRow> = sqlx::query(LATEST_VERSION)
-            .bind(&scope.organization_id)
-            .bind(&scope.agent_id)
-            .bind(&scope.conversation_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let Some(row) = row else {
+        let Some(row) = latest_row(conn, LATEST_VERSION, scope).await? else {
             return Ok(None);
         };
-        let id: i64 = row.try_get(0)?;
-        let run_id: i64 = row.try_get(1)?;
-        let stored: Option<String> = row.try_get(2)?;
-        let digest = match stored.as_deref().and_then(SnapshotDigest::from_base64) {
+        let (id, run_id, stored) = version_columns(&row)?;
+        let digest = match stored {
             Some(digest) => digest,
             // Deleted between the two queries: nothing is current any more.
             None => match self.fill_digest(conn, id).await? {
@@ -74,21 +66,13 @@ impl Store {
         scope: &Scope,
     ) -> Result<Option<(SnapshotVersion, String)>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let row: Option<AnyRow> = sqlx::query(LATEST_SNAPSHOT)
-            .bind(&scope.organization_id)
-            .bind(&scope.agent_id)
-            .bind(&scope.conversation_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let Some(row) = row else {
+        let Some(row) = latest_row(&mut conn, LATEST_SNAPSHOT, scope).await? else {
             return Ok(None);
         };
         self.count_body_reads(1);
-        let id: i64 = row.try_get(0)?;
-        let run_id: i64 = row.try_get(1)?;
-        let stored: Option<String> = row.try_get(2)?;
+        let (id, run_id, stored) = version_columns(&row)?;
         let jsonl: String = row.try_get(3)?;
-        let digest = match stored.as_deref().and_then(SnapshotDigest::from_base64) {
+        let digest = match stored {
             Some(digest) => digest,
             None => {
                 let digest = SnapshotDigest::of(jsonl.as_bytes());
@@ -134,4 +118,29 @@ pub(super) async fn save_digest(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The newest row `sql` selects for `scope` (bound as its three parameters).
+async fn latest_row(
+    conn: &mut AnyConnection,
+    sql: &str,
+    scope: &Scope,
+) -> Result<Option<AnyRow>, StoreError> {
+    Ok(sqlx::query(sql)
+        .bind(&scope.organization_id)
+        .bind(&scope.agent_id)
+        .bind(&scope.conversation_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// `id`, `run_id` and the stored digest (when valid): the first three
+/// columns of both latest-snapshot queries.
+fn version_columns(row: &AnyRow) -> Result<(i64, i64, Option<SnapshotDigest>), StoreError> {
+    let stored: Option<String> = row.try_get(2)?;
+    Ok((
+        row.try_get(0)?,
+        row.try_get(1)?,
+        stored.as_deref().and_then(SnapshotDigest::from_base64),
+    ))
 }

@@ -162,6 +162,15 @@ impl TestGateway {
         format!("{}{path}", self.gateway.origin())
     }
 
+    /// GET a root endpoint (`/healthz`, `/readyz`, `/metrics`) without a token.
+    pub async fn get_root(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.root_url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
     pub fn url(&self) -> String {
         self.gateway.snapshot_url()
     }
