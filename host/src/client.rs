@@ -76,7 +76,10 @@ impl SnapshotHost {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            filter: AuthorityFilter(sandbox.allowed_authorities.clone()),
+            filter: AuthorityFilter {
+                allowed: sandbox.allowed_authorities.clone(),
+                tls: sandbox.extra_roots.as_ref().map(|roots| roots.config()),
+            },
             memory: MemoryLimiter {
                 cap: sandbox.memory_cap,
                 peak: 0,

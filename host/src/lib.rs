@@ -3,7 +3,8 @@
 //! One [`SnapshotHost`] compiles (or loads from its cache) the component once
 //! and pre-instantiates it; every call gets a fresh store and instance,
 //! confined by a [`Sandbox`]: the directories it may see, the gateway
-//! authorities it may reach, and a cap on its memory.
+//! authorities it may reach, the roots it trusts for HTTPS, and a cap on its
+//! memory.
 //!
 //! The crate carries the component it was built with:
 //! [`SnapshotHost::bundled`] needs no file at run time. Every hydrate, write
@@ -17,11 +18,13 @@ mod display;
 pub mod json;
 mod log;
 mod state;
+mod tls;
 mod write_back;
 
 pub use client::{Call, SnapshotHost};
 pub use display::{Describe, DescribeFailure};
 pub use state::Sandbox;
+pub use tls::TrustRootsError;
 
 /// The component (`transcript_snapshot.wasm`) this crate was built with;
 /// `build.rs` says where it came from.

@@ -1,8 +1,12 @@
 //! What a call may touch, and the store data that enforces it.
 
+use crate::tls::{ExtraRoots, IoFuture, TrustRootsError};
+use http::uri::Scheme;
 use http::{Request, Response};
+use rustls::ClientConfig;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime::ResourceLimiter;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
@@ -20,6 +24,7 @@ pub struct Sandbox {
     pub(crate) preopens: Vec<(PathBuf, String, FsPerms)>,
     pub(crate) allowed_authorities: Option<Vec<String>>,
     pub(crate) memory_cap: usize,
+    pub(crate) extra_roots: Option<ExtraRoots>,
 }
 
 impl Default for Sandbox {
@@ -28,6 +33,7 @@ impl Default for Sandbox {
             preopens: Vec::new(),
             allowed_authorities: None,
             memory_cap: DEFAULT_MEMORY_CAP,
+            extra_roots: None,
         }
     }
 }
@@ -63,15 +69,31 @@ impl Sandbox {
         self.memory_cap = bytes;
         self
     }
+
+    /// Trusts the root certificates in `pem` (one or more `CERTIFICATE`
+    /// blocks; other blocks are skipped) for HTTPS, on top of the webpki
+    /// (Mozilla) roots: for a gateway whose certificate chains to a private
+    /// CA. Call again to add more. Without it, a certificate from a private
+    /// CA fails the handshake (`transport` error, kind `tls`).
+    pub fn trust_roots_pem(mut self, pem: impl AsRef<[u8]>) -> Result<Self, TrustRootsError> {
+        self.extra_roots = Some(ExtraRoots::add_pem(
+            self.extra_roots.as_ref(),
+            pem.as_ref(),
+        )?);
+        Ok(self)
+    }
 }
 
-/// The connection task wasi:http hands back alongside a response.
-type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
 type SendFuture =
     Box<dyn Future<Output = Result<(Response<WasiBody>, IoFuture), HttpError>> + Send>;
 
-/// Refuses requests to any authority outside the allow-list.
-pub(crate) struct AuthorityFilter(pub Option<Vec<String>>);
+/// Refuses requests to any authority outside the allow-list; sends HTTPS
+/// with the sandbox's extra roots when it has some.
+pub(crate) struct AuthorityFilter {
+    pub allowed: Option<Vec<String>>,
+    /// Client config trusting the webpki roots plus the sandbox's extra ones.
+    pub tls: Option<Arc<ClientConfig>>,
+}
 
 impl WasiHttpHooks for AuthorityFilter {
     fn send_request(
@@ -84,15 +106,21 @@ impl WasiHttpHooks for AuthorityFilter {
             .uri()
             .authority()
             .map(|a| a.as_str().to_ascii_lowercase());
-        let allowed = match (&self.0, authority) {
+        let allowed = match (&self.allowed, authority) {
             (None, _) => true,
             (Some(list), Some(a)) => list.iter().any(|x| x.eq_ignore_ascii_case(&a)),
             (Some(_), None) => false,
         };
-        if allowed {
-            default_hooks().send_request(request, options, fut)
-        } else {
-            Box::new(async { Err(HttpError::HttpRequestDenied) })
+        if !allowed {
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
+        // The default sender cannot take extra roots, so HTTPS goes through
+        // ours when there are some; everything else stays on the default.
+        match &self.tls {
+            Some(config) if request.uri().scheme() == Some(&Scheme::HTTPS) => {
+                Box::new(crate::tls::send(config.clone(), request, options))
+            }
+            _ => default_hooks().send_request(request, options, fut),
         }
     }
 }
