@@ -5,7 +5,9 @@ use crate::find;
 use crate::types::{Error, Failure};
 use alloc::string::String;
 
-const MASK: &str = "***";
+/// The same mark the hosts write when they redact their own texts, so a
+/// reader sees one sign for "a secret was here" whichever layer removed it.
+const MASK: &str = "[redacted]";
 
 /// Secrets shorter than this are not masked: a 3-letter token would garble
 /// every message that happens to contain those letters. Real tokens (JWTs,
@@ -56,7 +58,10 @@ mod tests {
 
     #[test]
     fn masks_every_occurrence() {
-        assert_eq!(scrub("a secret-1 b secret-1", &["secret-1"]), "a *** b ***");
+        assert_eq!(
+            scrub("a secret-1 b secret-1", &["secret-1"]),
+            "a [redacted] b [redacted]"
+        );
         assert_eq!(scrub("nothing", &["", "zz"]), "nothing");
         // Too short to mask without garbling the message.
         assert_eq!(scrub("session file path", &["t"]), "session file path");
@@ -72,10 +77,10 @@ mod tests {
         let Error::Transport(t) = error(e, &["tok-12345"]) else {
             panic!()
         };
-        assert_eq!(t.detail, "internal-error: Bearer ***");
+        assert_eq!(t.detail, "internal-error: Bearer [redacted]");
         assert_eq!(
             error(Error::NotPreopened("/tok-12345/s".into()), &["tok-12345"]),
-            Error::NotPreopened("/***/s".into())
+            Error::NotPreopened("/[redacted]/s".into())
         );
     }
 }

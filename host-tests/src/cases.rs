@@ -267,17 +267,30 @@ pub fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("cases")
 }
 
-/// Every case of every `*.json` file in `dir`, in file then listed order.
-pub fn load_all(dir: &Path) -> Vec<Case> {
+/// Files in the cases folder that are not case lists: the specifications
+/// every host's suite checks besides running the cases (see `cases/README.md`).
+pub const NOT_CASES: [&str; 2] = ["canonical.json", "descriptions.json"];
+
+/// Every case file in `dir` (each `*.json` but [`NOT_CASES`]), sorted.
+pub fn case_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("read cases dir")
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| NOT_CASES.iter().any(|x| n == *x))
+        })
         .collect();
     files.sort();
+    files
+}
+
+/// Every case of every case file in `dir`, in file then listed order.
+pub fn load_all(dir: &Path) -> Vec<Case> {
     let mut cases = Vec::new();
-    for file in files {
+    for file in case_files(dir) {
         let text = std::fs::read_to_string(&file).expect("read case file");
         let mut list: Vec<Case> =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));

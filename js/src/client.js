@@ -6,7 +6,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  describeError, describeOutcome, toGateway, toOptions, toRun, toStatus, toStringArg,
+  REDACTED, describeError, describeOutcome, toGateway, toOptions, toRun, toStatus, toStringArg,
 } from './convert.js';
 import { serveHttp } from './http-host.js';
 import {
@@ -205,7 +205,7 @@ export class SnapshotClient {
     else if (trap) {
       // Not expected by the contract; the worker has already dropped the
       // instance. Redact in case host-side text echoed a header.
-      const text = call.token ? trap.replaceAll(call.token, '[redacted]') : trap;
+      const text = call.token ? trap.replaceAll(call.token, REDACTED) : trap;
       call.reject(new Error(`${call.op}: the component trapped: ${text}`));
     } else call.resolve(ok);
   }

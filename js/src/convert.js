@@ -138,21 +138,49 @@ export function fromRunBinding(binding) {
   return binding === undefined ? null : { runId: u64(binding.runId), token: binding.token };
 }
 
-/** One line describing an error, for `SnapshotError.message`. Built only from the
- * error's fields, which the component guarantees never carry the token. */
+/** What stands in for a token in every text: the component writes the same
+ * mark, so a reader sees one sign whichever layer removed the secret. */
+export const REDACTED = '[redacted]';
+
+/** `text` with `token` replaced by REDACTED. Shorter strings turn up inside
+ * ordinary words (a token "t" would garble "timeout"); real tokens are JWTs. */
+export function redact(text, token) {
+  return token && token.length >= 8 ? text.replaceAll(token, REDACTED) : text;
+}
+
+const TIMEOUT = {
+  connect: 'connecting',
+  'first-byte': 'waiting for the response',
+  'between-bytes': 'waiting for more of the body',
+  deadline: 'overall deadline',
+};
+
+const TRANSPORT = {
+  dns: 'DNS lookup failed',
+  'connection-refused': 'connection refused',
+  'connection-reset': 'connection reset',
+  tls: 'TLS failed',
+  protocol: 'HTTP protocol error',
+  other: 'transport error',
+};
+
+/** One line describing an error, for `SnapshotError.message` and log records:
+ * the Rust and Python hosts' words exactly (host-tests/cases/descriptions.json
+ * pins them). Built only from the error's fields, which the component
+ * guarantees never carry the token. */
 export function describeError(e) {
   switch (e.kind) {
     case 'invalid-input': return `invalid input: ${e.message}`;
-    case 'not-preopened': return `not under a preopened directory: ${e.path}`;
+    case 'not-preopened': return `${e.path} is under no preopened directory`;
     case 'http-status': return `gateway answered HTTP ${e.status}`;
-    case 'denied': return 'request denied by the host (authority not allowed)';
-    case 'transport': return `transport error (${e.transport}): ${e.detail}`;
-    case 'timeout': return `timed out (${e.timeout})`;
-    case 'length-mismatch': return `body length ${e.received} does not match content-length ${e.expected}`;
-    case 'too-large': return `snapshot of ${e.size} bytes exceeds the limit of ${e.limit}`;
-    case 'filesystem': return `filesystem error during ${e.operation}: ${e.code}`;
-    case 'invalid-utf8': return `session file is not valid UTF-8 (byte ${e.offset})`;
-    case 'file-changed': return 'session file changed while it was being sent';
+    case 'denied': return 'the host refused to send the request';
+    case 'transport': return `${TRANSPORT[e.transport] ?? e.transport} (${e.detail})`;
+    case 'timeout': return `timed out (${TIMEOUT[e.timeout] ?? e.timeout})`;
+    case 'length-mismatch': return `body of ${e.received} bytes does not match its content-length of ${e.expected}`;
+    case 'too-large': return `snapshot of ${e.size} bytes is over the limit of ${e.limit}`;
+    case 'filesystem': return `could not ${e.operation} (${e.code})`;
+    case 'invalid-utf8': return `session file is not UTF-8 (first bad byte at offset ${e.offset})`;
+    case 'file-changed': return 'session file changed while it was being sent; nothing stored';
     case 'digest-mismatch': return 'snapshot body does not match the digest the gateway sent; session file kept';
     default: return e.kind;
   }

@@ -3,7 +3,7 @@
 // comes from the outcome or from describeError, which the component
 // guarantees never carry the token; an error that did not come from the
 // component (misuse, a closed client) is redacted here all the same.
-import { describeError } from './convert.js';
+import { describeError, redact } from './convert.js';
 
 /** The status a successful outcome implies when it does not carry one (see src/classify.rs). */
 const IMPLIED_STATUS = {
@@ -40,10 +40,8 @@ export function outcomeFields(operation, outcome, durationMs) {
 
 /** The record of a call that threw before or around the component (bad argument, closed client). */
 export function thrownFields(operation, e, durationMs, token) {
-  let error = String(e?.message ?? e);
   // A second line of defence (the messages built here never quote a token).
-  // Shorter strings turn up inside ordinary words; real tokens are JWTs.
-  if (token && token.length >= 8) error = error.replaceAll(token, '[redacted]');
+  const error = redact(String(e?.message ?? e), token);
   return { operation, outcome: 'failed', attempts: 0, duration_ms: Math.round(durationMs * 100) / 100, error };
 }
 

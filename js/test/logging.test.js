@@ -68,7 +68,7 @@ describe('SnapshotClient logger', () => {
       { level: 'info', message: 'transcript-snapshot write: skipped (not-completed)', operation: 'write', outcome: 'skipped', attempts: 0 },
       { level: 'warn', message: 'transcript-snapshot write: too-large', operation: 'write', outcome: 'too-large', bytes: n, attempts: 0 },
       {
-        level: 'warn', message: 'transcript-snapshot hydrate: failed', operation: 'hydrate', outcome: 'failed', bytes: n, attempts: 1, error: `snapshot of ${n} bytes exceeds the limit of 4`,
+        level: 'warn', message: 'transcript-snapshot hydrate: failed', operation: 'hydrate', outcome: 'failed', bytes: n, attempts: 1, error: `snapshot of ${n} bytes is over the limit of 4`,
       },
       { level: 'info', message: 'transcript-snapshot clear: cleared', operation: 'clear', outcome: 'cleared', attempts: 1, status: 200 },
     ]);
@@ -89,7 +89,7 @@ describe('SnapshotClient logger', () => {
     assert.deepEqual(summary(log.logged), [
       { level: 'warn', message: 'transcript-snapshot hydrate: failed', operation: 'hydrate', outcome: 'failed', attempts: 1, status: 401, error: 'gateway answered HTTP 401' },
       {
-        level: 'warn', message: 'transcript-snapshot hydrate: failed', operation: 'hydrate', outcome: 'failed', attempts: 1, error: 'transport error (connection-refused): connection-refused',
+        level: 'warn', message: 'transcript-snapshot hydrate: failed', operation: 'hydrate', outcome: 'failed', attempts: 1, error: 'connection refused (connection-refused)',
       },
       { level: 'warn', message: 'transcript-snapshot hydrate: failed', operation: 'hydrate', outcome: 'failed', attempts: 0, error: 'unknown option "nope"' },
     ]);

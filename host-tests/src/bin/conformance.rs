@@ -16,14 +16,7 @@ use std::process::ExitCode;
 
 fn list() -> ExitCode {
     let mut all = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(cases::dir())
-        .expect("cases dir")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    for f in files {
+    for f in cases::case_files(&cases::dir()) {
         let text = std::fs::read_to_string(&f).expect("read case file");
         let list: Vec<Value> = serde_json::from_str(&text).expect("case file is a JSON array");
         all.extend(list);

@@ -54,7 +54,10 @@ export function canonicalError(e) {
 }
 
 /** The WIT `failure` record. */
-const canonicalFailure = (f) => ({ error: canonicalError(f.error), attempts: f.attempts });
+export const canonicalFailure = (f) => ({ error: canonicalError(f.error), attempts: f.attempts });
+
+/** A run binding (`option<run-binding>`: null for `none`). */
+export const canonicalBinding = (b) => b && { 'run-id': b.runId, token: b.token };
 
 export function canonicalHydrate(o) {
   switch (o.kind) {
@@ -118,8 +121,7 @@ export async function callCase(client, call, urls) {
       return canonicalClear(await client.clear({ url, token: call.token }, options(call.options)));
     case 'run-binding-from-payload':
       return result(client.runBindingFromPayload(call.payload),
-        (b) => b && { 'run-id': b.runId, token: b.token },
-        (e) => canonicalError(e.error));
+        canonicalBinding, (e) => canonicalError(e.error));
     default:
       throw new Error(`unknown op ${call.op}`);
   }

@@ -232,10 +232,13 @@ class SnapshotError(Exception):
 
 
 REDACT_MIN = 8
+# What stands in for a token in every text: the component writes the same
+# mark, so a reader sees one sign whichever layer removed the secret.
+REDACTED = "[redacted]"
 
 
 def redact(text: str, secrets: tuple) -> str:
-    """`text` with each secret replaced by "[redacted]".
+    """`text` with each secret replaced by REDACTED.
 
     Secrets shorter than REDACT_MIN are left alone: such a string turns up
     inside ordinary words by chance (a token "t" would garble "timeout"), so
@@ -244,7 +247,7 @@ def redact(text: str, secrets: tuple) -> str:
     """
     for s in secrets:
         if s and len(s) >= REDACT_MIN:
-            text = text.replace(s, "[redacted]")
+            text = text.replace(s, REDACTED)
     return text
 
 
@@ -256,36 +259,49 @@ class ComponentNotFoundError(FileNotFoundError):
     """No component where the client looked; the message says how to provide one."""
 
 
+_TIMEOUT = {
+    TimeoutKind.CONNECT: "connecting",
+    TimeoutKind.FIRST_BYTE: "waiting for the response",
+    TimeoutKind.BETWEEN_BYTES: "waiting for more of the body",
+    TimeoutKind.DEADLINE: "overall deadline",
+}
+
+_TRANSPORT = {
+    TransportKind.DNS: "DNS lookup failed",
+    TransportKind.CONNECTION_REFUSED: "connection refused",
+    TransportKind.CONNECTION_RESET: "connection reset",
+    TransportKind.TLS: "TLS failed",
+    TransportKind.PROTOCOL: "HTTP protocol error",
+    TransportKind.OTHER: "transport error",
+}
+
+
 def describe(error: Error) -> str:
-    """One line for logs, starting with the WIT case name."""
+    """One line for exception messages and logs: the Rust and Node hosts'
+    words exactly (host-tests/cases/descriptions.json pins them)."""
     e = error
     if isinstance(e, InvalidInput):
-        return f"invalid-input: {e.message}"
+        return f"invalid input: {e.message}"
     if isinstance(e, NotPreopened):
-        return f"not-preopened: {e.path} is under no preopened directory"
+        return f"{e.path} is under no preopened directory"
     if isinstance(e, HttpStatus):
-        return f"http-status {e.status} from the gateway"
+        return f"gateway answered HTTP {e.status}"
+    if isinstance(e, Denied):
+        return "the host refused to send the request"
     if isinstance(e, Transport):
-        return f"transport ({e.kind.value}): {e.detail}"
+        return f"{_TRANSPORT[e.kind]} ({e.detail})"
     if isinstance(e, Timeout):
-        return f"timeout ({e.kind.value})"
+        return f"timed out ({_TIMEOUT[e.kind]})"
     if isinstance(e, LengthMismatch):
-        return f"length-mismatch: expected {e.expected} bytes, received {e.received}"
+        return f"body of {e.received} bytes does not match its content-length of {e.expected}"
     if isinstance(e, TooLarge):
-        return f"too-large: {e.size} bytes, limit {e.limit}"
+        return f"snapshot of {e.size} bytes is over the limit of {e.limit}"
     if isinstance(e, Filesystem):
-        return f"filesystem: {e.operation} failed ({e.code})"
+        return f"could not {e.operation} ({e.code})"
     if isinstance(e, InvalidUtf8):
-        return f"invalid-utf8 at byte {e.offset} of the session file"
+        return f"session file is not UTF-8 (first bad byte at offset {e.offset})"
+    if isinstance(e, FileChanged):
+        return "session file changed while it was being sent; nothing stored"
     if isinstance(e, DigestMismatch):
-        return ("digest-mismatch: snapshot body does not match the digest the gateway sent; "
-                "session file kept")
-    return _CASE_NAMES[type(e)]  # denied, file-changed
-
-
-_CASE_NAMES = {
-    InvalidInput: "invalid-input", NotPreopened: "not-preopened", HttpStatus: "http-status",
-    Denied: "denied", Transport: "transport", Timeout: "timeout",
-    LengthMismatch: "length-mismatch", TooLarge: "too-large", Filesystem: "filesystem",
-    InvalidUtf8: "invalid-utf8", FileChanged: "file-changed", DigestMismatch: "digest-mismatch",
-}
+        return "snapshot body does not match the digest the gateway sent; session file kept"
+    raise TypeError(f"not an error: {e!r}")
