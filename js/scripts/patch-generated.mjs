@@ -10,7 +10,7 @@
 // memory per 64 MiB call, which V8 frees only after tens of MiB: time, and
 // RSS that grows with the snapshot. Both of our implementations use the
 // bytes before they return (fs.writeSync; a copy into a recycled buffer in
-// wasi/exchange.js), and no guest code runs during an import call, so a view
+// src/worker/wasi/exchange.js), and no guest code runs during an import call, so a view
 // of guest memory is enough.
 import { readFileSync, writeFileSync } from 'node:fs';
 

@@ -1,5 +1,7 @@
 // @lobu/transcript-snapshot: the transcript-snapshot WebAssembly component on
-// Node >= 20 and Bun. SnapshotClient is the full API (client.js); the three
-// functions named as in @lobu/worker's client are drop-ins for it (drop-in.js).
-export { SnapshotClient, SnapshotError } from './client.js';
-export { clearSnapshots, hydrateFromSnapshot, writeSnapshot } from './drop-in.js';
+// Node >= 20 and Bun. SnapshotClient is the full API (main/client.js); the
+// three functions named as in @lobu/worker's client are drop-ins for it
+// (main/drop-in.js). main/ runs on the caller's thread, worker/ in the
+// worker thread that runs the component, shared/ is imported by both.
+export { SnapshotClient, SnapshotError } from './main/client.js';
+export { clearSnapshots, hydrateFromSnapshot, writeSnapshot } from './main/drop-in.js';

@@ -1,4 +1,4 @@
-// BackgroundSync (src/background-sync.js): at most one sync per file in
+// BackgroundSync (src/main/background-sync.js): at most one sync per file in
 // flight, hints that arrive meanwhile folded into one more, and a settle that
 // answers only once nothing is in flight. A stand-in fdatasync lets the test
 // finish each sync when it chooses; the last case uses node:fs's own.
@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { BackgroundSync } from '../src/background-sync.js';
+import { BackgroundSync } from '../src/main/background-sync.js';
 
 function fakeSync() {
   const pending = []; // [fd, callback] of syncs started and not finished

@@ -12,11 +12,12 @@ import { describe, it } from 'node:test';
 import { SnapshotClient, SnapshotError } from '@lobu/transcript-snapshot';
 import {
   describeError, fromClear, fromError, fromFailure, fromHydrate, fromRunBinding, fromWrite,
-} from '../src/convert.js';
-import { thrownFields } from '../src/log.js';
+} from '../src/shared/convert.js';
+import { thrownFields } from '../src/main/log.js';
 import {
   canonicalBinding, canonicalClear, canonicalError, canonicalFailure, canonicalHydrate, canonicalWrite,
 } from './support/conformance.js';
+import { startGateway } from './support/gateway.js';
 
 const spec = (name) => JSON.parse(readFileSync(new URL(`../../host-tests/cases/${name}`, import.meta.url), 'utf8'));
 const DESCRIPTIONS = spec('descriptions.json');
@@ -67,6 +68,23 @@ describe('shared descriptions (host-tests/cases/descriptions.json)', () => {
       });
     } finally {
       await client.close();
+    }
+  });
+
+  it('a retried failure adds "after N attempts", as the Rust and Python hosts do', async () => {
+    const gw = await startGateway(() => ({ status: 503 }));
+    const dir = await mkdtemp(path.join(tmpdir(), 'ts-jco-retried-'));
+    const client = await SnapshotClient.open({ preopens: { '/workspace': dir } });
+    const gateway = { url: gw.url, token: 'tok-retried-0123456789' };
+    try {
+      await assert.rejects(client.hydrate(gateway, '/workspace/session.jsonl', { maxAttempts: 3, retryBaseMs: 1, retryCapMs: 1 }),
+        { name: 'SnapshotError', message: 'hydrate: gateway answered HTTP 503 after 3 attempts', attempts: 3 });
+      await assert.rejects(client.hydrate(gateway, '/workspace/session.jsonl', { maxAttempts: 1 }),
+        { name: 'SnapshotError', message: 'hydrate: gateway answered HTTP 503', attempts: 1 });
+    } finally {
+      await client.close();
+      await gw.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -119,7 +119,8 @@ describe('hydrateFromSnapshot', () => {
       const log = recorder();
       await assert.rejects(
         hydrateFromSnapshot({ sessionFile, gatewayUrl: `${failing.url}/lobu`, workerToken: tokens.worker, logger: log }),
-        /transcript hydrate failed: 500/,
+        // The reference's words, then the Rust host's for a retried failure.
+        { name: 'SnapshotError', message: 'transcript hydrate failed: 500 Internal Server Error after 3 attempts' },
       );
       assert.equal(await readFile(sessionFile, 'utf-8'), 'local\n'); // the local file the caller continues with
       assert.equal(failing.requests.length, 3); // 500 is transient: retried, within the deadline

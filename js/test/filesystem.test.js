@@ -1,4 +1,4 @@
-// The package's wasi:filesystem (src/wasi/filesystem.js), called directly the
+// The package's wasi:filesystem (src/worker/wasi/filesystem.js), called directly the
 // way jco's bindings call it. The component itself refuses absolute paths and
 // `..` before they reach the host, so the sandbox's own refusals are checked here.
 import assert from 'node:assert/strict';
@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fs from 'node:fs';
-import { runBlockingFs } from '../src/host-fs.js';
-import { DiskPath } from '../src/wasi/disk-path.js';
-import { filesystemImports } from '../src/wasi/filesystem.js';
+import { runBlockingFs } from '../src/main/host-fs.js';
+import { MESSAGE } from '../src/shared/protocol.js';
+import { DiskPath } from '../src/worker/disk-path.js';
+import { filesystemImports } from '../src/worker/wasi/filesystem.js';
 
 const FOLLOW = { symlinkFollow: true };
 const NOFOLLOW = { symlinkFollow: false };
@@ -276,12 +277,12 @@ describe('wasi:filesystem advise', () => {
     writeFileSync(file, 'z');
     const fd = fs.openSync(file, 'r+');
     try {
-      assert.deepEqual(await run('fsync', fd), { id: 7, type: 'fs-done', code: undefined });
-      assert.deepEqual(await run('fdatasync', fd), { id: 7, type: 'fs-done', code: undefined });
+      assert.deepEqual(await run('fsync', fd), { id: 7, type: MESSAGE.FS_DONE, code: undefined });
+      assert.deepEqual(await run('fdatasync', fd), { id: 7, type: MESSAGE.FS_DONE, code: undefined });
     } finally {
       fs.closeSync(fd);
     }
-    assert.deepEqual(await run('rename', file, path.join(ws, 'pool.done')), { id: 7, type: 'fs-done', code: undefined });
+    assert.deepEqual(await run('rename', file, path.join(ws, 'pool.done')), { id: 7, type: MESSAGE.FS_DONE, code: undefined });
     assert.equal((await run('rename', file, path.join(ws, 'again'))).code, 'ENOENT');
     assert.equal((await run('unlink', path.join(ws, 'pool.done'))).code, 'ENOSYS'); // only the three waiting calls
     rmSync(path.join(ws, 'pool.done'));

@@ -54,7 +54,7 @@ describe('npm package', () => {
   it('carries the component, its bindings and the sources, and nothing of the repository', async () => {
     const files = new Set(tarball.files);
     for (const f of ['package.json', 'README.md', 'transcript_snapshot.wasm', 'generated/transcript_snapshot.js',
-      'generated/transcript_snapshot.core.wasm', 'src/index.js', 'src/index.d.ts', 'src/drop-in.js', 'src/worker.js']) {
+      'generated/transcript_snapshot.core.wasm', 'src/index.js', 'src/index.d.ts', 'src/main/drop-in.js', 'src/worker/worker.js', 'src/shared/protocol.js']) {
       assert.ok(files.has(f), `${f} missing from the tarball`);
     }
     for (const f of files) assert.match(f, /^(src\/|generated\/|transcript_snapshot\.wasm$|README\.md$|package\.json$)/, `${f} should not ship`);

@@ -1,4 +1,4 @@
-// The package's own wasi:http transport (src/wasi/, src/http-host.js) where
+// The package's own wasi:http transport (src/worker/wasi/, src/main/http-host.js) where
 // the component cannot take it: a body shorter or longer than declared, a
 // body dropped unfinished, a read after the server hung up, the request
 // options' timeouts, the allow-list, and the clock the guest's timers use.
@@ -8,8 +8,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { serveHttp } from '../src/http-host.js';
-import { Outbox } from '../src/outbox.js';
+import { serveHttp } from '../src/main/http-host.js';
+import { Outbox } from '../src/main/outbox.js';
+import { MESSAGE } from '../src/shared/protocol.js';
 
 /** A worker playing the guest, its HTTP served on this thread. */
 function guest(allowedAuthorities) {
@@ -236,15 +237,15 @@ describe('outbox to the worker', () => {
     const wakes = () => Atomics.load(new Int32Array(signal), 0);
     const outbox = new Outbox(port1, signal);
     try {
-      outbox.post({ id: 1, type: 'response' });
-      outbox.post({ id: 1, type: 'end' });
+      outbox.post({ id: 1, type: MESSAGE.RESPONSE });
+      outbox.post({ id: 1, type: MESSAGE.END });
       assert.equal(receiveMessageOnPort(port2), undefined, 'nothing goes before the turn ends');
       await new Promise((r) => setImmediate(r));
-      assert.deepEqual(receiveMessageOnPort(port2)?.message, { batch: [{ id: 1, type: 'response' }, { id: 1, type: 'end' }] });
+      assert.deepEqual(receiveMessageOnPort(port2)?.message, { batch: [{ id: 1, type: MESSAGE.RESPONSE }, { id: 1, type: MESSAGE.END }] });
       assert.equal(wakes(), 1);
-      outbox.post({ id: 1, type: 'ack' }, undefined, true);
+      outbox.post({ id: 1, type: MESSAGE.ACK }, undefined, true);
       outbox.flush();
-      assert.deepEqual(receiveMessageOnPort(port2)?.message, { id: 1, type: 'ack' });
+      assert.deepEqual(receiveMessageOnPort(port2)?.message, { id: 1, type: MESSAGE.ACK });
       assert.equal(wakes(), 1, 'a quiet message wakes nobody');
     } finally {
       port1.close();

@@ -98,7 +98,7 @@ def test_hydrate_failures_are_warnings(client, gateway, logs):
     with pytest.raises(ts.SnapshotError):
         client.hydrate(ts.Gateway(gateway.url, TOKEN), SESSION, FAST)
     check(only_record(logs), logging.WARNING,
-          "hydrate: failed after 1 attempt: gateway answered HTTP 503 ({ms})",
+          "hydrate: failed: gateway answered HTTP 503 ({ms})",
           operation="hydrate", outcome="failed", attempts=1, status=503,
           error="gateway answered HTTP 503")
     with pytest.raises(ts.SnapshotError):
@@ -106,7 +106,25 @@ def test_hydrate_failures_are_warnings(client, gateway, logs):
     record = only_record(logs)
     assert (record.levelno, record.outcome, record.status) == (logging.WARNING, "failed", None)
     assert record.error.startswith("connection refused (connection-refused)")
-    assert record.getMessage().startswith("hydrate: failed after 1 attempt: connection refused")
+    assert record.getMessage().startswith("hydrate: failed: connection refused")
+
+
+def test_a_retried_failure_says_after_how_many_attempts(client, gateway, logs):
+    # The Rust host's words (host/src/display.rs), in the exception and the record.
+    gateway.status = 503
+    retried = ts.Options(timeout_ms=5000, max_attempts=3, retry_base_ms=1, retry_cap_ms=1)
+    with pytest.raises(ts.SnapshotError) as info:
+        client.hydrate(ts.Gateway(gateway.url, TOKEN), SESSION, retried)
+    assert str(info.value) == "gateway answered HTTP 503 after 3 attempts"
+    check(only_record(logs), logging.WARNING,
+          "hydrate: failed: gateway answered HTTP 503 after 3 attempts ({ms})",
+          operation="hydrate", outcome="failed", attempts=3, status=503,
+          error="gateway answered HTTP 503")
+    client.clear(ts.Gateway(gateway.url, TOKEN), retried)
+    check(only_record(logs), logging.WARNING,
+          "clear: failed: gateway answered HTTP 503 after 3 attempts ({ms})",
+          operation="clear", outcome="failed", attempts=3, status=503,
+          error="gateway answered HTTP 503")
 
 
 def test_write_records(tmp_path, client, gateway, logs):
@@ -130,7 +148,7 @@ def test_write_records(tmp_path, client, gateway, logs):
     gateway.status = 401
     client.write(gateway.url, run, SESSION, "completed", FAST)
     check(only_record(logs), logging.WARNING,
-          "write: failed after 1 attempt: gateway answered HTTP 401 ({ms})",
+          "write: failed: gateway answered HTTP 401 ({ms})",
           operation="write", outcome="failed", attempts=1, status=401,
           error="gateway answered HTTP 401")
 
@@ -196,7 +214,7 @@ def test_a_token_quoted_in_an_error_is_redacted(logs):
     _log.call("write", time.perf_counter(), failed, (TOKEN,))
     record = only_record(logs)
     assert record.error == "invalid input: token [redacted] refused"
-    assert record.getMessage().startswith("write: failed after 1 attempt: invalid input: "
+    assert record.getMessage().startswith("write: failed: invalid input: "
                                           "token [redacted] refused (")
 
 

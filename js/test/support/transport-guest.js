@@ -1,10 +1,11 @@
 // A stand-in guest for test/transport.test.js: a worker that drives the
-// package's wasi:http imports (src/wasi/) directly, the way the component
+// package's wasi:http imports (src/worker/wasi/) directly, the way the component
 // does, so the tests can reach behaviour the component never exercises
 // (a short or overlong body, a body dropped unfinished). Each scenario
 // answers with plain data; `drop` plays the guest dropping a resource.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Channel, wasiImports } from '../../src/wasi/index.js';
+import { Channel } from '../../src/worker/channel.js';
+import { wasiImports } from '../../src/worker/wasi/index.js';
 
 const channel = new Channel(workerData.port, workerData.signal);
 const wasi = wasiImports(channel, { allowedAuthorities: workerData.allowedAuthorities });

@@ -76,8 +76,7 @@ def _describe(result: Any) -> Tuple[int, Dict[str, Any], str]:
         f["status"] = error.status
     if isinstance(error, t.TooLarge):
         f["bytes"] = error.size
-    after = "" if attempts is None else f" after {_attempts(attempts)}"
-    return logging.WARNING, f, f"failed{after}: {text}"
+    return logging.WARNING, f, f"failed: {text}{t.after_attempts(attempts)}"
 
 
 def call(operation: str, started: float, result: Any, secrets: Tuple[str, ...]) -> None:

@@ -228,7 +228,7 @@ class SnapshotError(Exception):
         self.attempts = attempts
         # The component promises error texts never quote the token; redacting
         # the message as well costs nothing and protects logs if it ever did.
-        super().__init__(redact(describe(error), secrets))
+        super().__init__(redact(describe(error) + after_attempts(attempts), secrets))
 
 
 REDACT_MIN = 8
@@ -274,6 +274,12 @@ _TRANSPORT = {
     TransportKind.PROTOCOL: "HTTP protocol error",
     TransportKind.OTHER: "transport error",
 }
+
+
+def after_attempts(attempts: Optional[int]) -> str:
+    """What follows a failure's description when it was retried: the Rust
+    host's words (host/src/display.rs, `DescribeFailure`), as the Node host's."""
+    return f" after {attempts} attempts" if attempts is not None and attempts > 1 else ""
 
 
 def describe(error: Error) -> str:

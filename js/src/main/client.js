@@ -1,27 +1,28 @@
 // SnapshotClient: one worker thread per client, each holding its own
-// sandboxed component instance (see worker.js for why the component must not
-// run on the caller's thread), and the client's HTTP performed on the caller's
-// thread for it (http-host.js). Works on Node >= 20 and on Bun.
+// sandboxed component instance (see ../worker/worker.js for why the component
+// must not run on the caller's thread), and the client's HTTP performed on the
+// caller's thread for it (http-host.js). Works on Node >= 20 and on Bun.
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  REDACTED, describeError, describeOutcome, toGateway, toOptions, toRun, toStatus, toStringArg,
-} from './convert.js';
+  REDACTED, afterAttempts, describeError, describeOutcome, toGateway, toOptions, toRun, toStatus, toStringArg,
+} from '../shared/convert.js';
+import { MESSAGE, OPERATION } from '../shared/protocol.js';
 import { serveHttp } from './http-host.js';
 import {
   checkLogger, emit, outcomeFields, thrownFields,
 } from './log.js';
 
-const GENERATED = new URL('../generated/', import.meta.url);
-const WORKER = new URL('./worker.js', import.meta.url);
+const GENERATED = new URL('../../generated/', import.meta.url);
+const WORKER = new URL('../worker/worker.js', import.meta.url);
 const PRIVATE = Symbol('SnapshotClient');
-const LOGGED = new Set(['hydrate', 'write', 'clear']);
+const LOGGED = new Set([OPERATION.HYDRATE, OPERATION.WRITE, OPERATION.CLEAR]);
 
 /** A call failed with one of the WIT `error` cases; `.error` is that case as a plain object. */
 export class SnapshotError extends Error {
   constructor(operation, { error, attempts }) {
-    super(`${operation}: ${describeError(error)}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`);
+    super(`${operation}: ${describeError(error)}${afterAttempts(attempts)}`);
     this.name = 'SnapshotError';
     this.operation = operation;
     this.error = error;
@@ -123,7 +124,7 @@ export class SnapshotClient {
 
   /** GET the latest completed snapshot into `sessionFile`. Rejects with `SnapshotError`. */
   async hydrate(gateway, sessionFile, options) {
-    return this.#run('hydrate', () => {
+    return this.#run(OPERATION.HYDRATE, () => {
       const g = toGateway(gateway);
       return { args: [g, toStringArg('sessionFile', sessionFile), toOptions(options)], token: g.token };
     });
@@ -131,7 +132,7 @@ export class SnapshotClient {
 
   /** POST `sessionFile` as the snapshot of a finished run. Resolves with the write outcome, never a `SnapshotError`. */
   async write(gatewayUrl, run, sessionFile, status, options) {
-    return this.#run('write', () => {
+    return this.#run(OPERATION.WRITE, () => {
       const r = toRun(run);
       const args = [toStringArg('gatewayUrl', gatewayUrl), r, toStringArg('sessionFile', sessionFile), toStatus(status), toOptions(options)];
       return { args, token: r?.token };
@@ -140,7 +141,7 @@ export class SnapshotClient {
 
   /** DELETE every snapshot of the conversation. Resolves with the clear outcome. */
   async clear(gateway, options) {
-    return this.#run('clear', () => {
+    return this.#run(OPERATION.CLEAR, () => {
       const g = toGateway(gateway);
       return { args: [g, toOptions(options)], token: g.token };
     });
@@ -148,7 +149,7 @@ export class SnapshotClient {
 
   /** `{ runId, token }` from a job payload's `runId` / `runJobToken`, or null. */
   async runBindingFromPayload(payloadJson) {
-    return this.#run('runBindingFromPayload', () => ({ args: [toStringArg('payloadJson', payloadJson)] }));
+    return this.#run(OPERATION.RUN_BINDING_FROM_PAYLOAD, () => ({ args: [toStringArg('payloadJson', payloadJson)] }));
   }
 
   /** Stops the worker. Calls still in flight reject. Idempotent. */
@@ -249,7 +250,7 @@ async function start(sandbox, logger) {
   const listeners = {};
   try {
     await new Promise((resolve, reject) => {
-      listeners.message = (m) => (m?.ready ? resolve() : reject(new Error('unexpected worker message')));
+      listeners.message = (m) => (m?.type === MESSAGE.READY ? resolve() : reject(new Error('unexpected worker message')));
       listeners.error = reject;
       listeners.exit = (code) => reject(new Error(`snapshot worker exited during start (code ${code})`));
       for (const [event, fn] of Object.entries(listeners)) worker.once(event, fn);

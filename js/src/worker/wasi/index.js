@@ -7,9 +7,7 @@ import { createOutgoingHandler } from './outgoing.js';
 import { createPoll } from './poll.js';
 import { createStreams } from './streams.js';
 
-export { Channel } from './channel.js';
-
-/** Import-object entries for one instance, all speaking over `channel`. */
+/** Import-object entries for one instance, all speaking over `channel` (../channel.js). */
 export function wasiImports(channel, { allowedAuthorities } = {}) {
   const { Pollable, poll, pollable } = createPoll(channel);
   const streams = createStreams(channel, pollable);

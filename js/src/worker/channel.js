@@ -1,12 +1,14 @@
 // The worker's end of the link to the thread that performs the HTTP exchanges
-// (../http-host.js). The component runs synchronously on this thread, so this
-// end never listens for messages: it pulls whatever has arrived with
-// receiveMessageOnPort each time the guest asks about a stream or a future,
-// and parks the thread in Atomics.wait when the guest has to wait. The other
+// (../main/http-host.js; the messages are named in ../shared/protocol.js).
+// The component runs synchronously on this thread, so this end never listens
+// for messages: it pulls whatever has arrived with receiveMessageOnPort each
+// time the guest asks about a stream or a future, and parks the thread in
+// Atomics.wait when the guest has to wait. The other
 // end bumps a counter in a SharedArrayBuffer and notifies after every batch
 // of messages it posts; that is what wakes a parked worker.
 import { hrtime } from 'node:process';
 import { receiveMessageOnPort } from 'node:worker_threads';
+import { MESSAGE, pack, unpack } from '../shared/protocol.js';
 
 /** Queued body bytes that are sent without waiting for the guest to wait. */
 const FLUSH_BYTES = 256 << 10;
@@ -19,6 +21,7 @@ export class Channel {
   #out = []; // messages not sent yet (see send)
   #transfer = [];
   #queued = 0; // body bytes in #out
+  #deliver = (m) => this.#receivers.get(m.id)?.(m);
 
   /** `port`: a MessagePort nobody listens on; `signal`: the SharedArrayBuffer the other end notifies on. */
   constructor(port, signal) {
@@ -60,16 +63,16 @@ export class Channel {
     this.#out = [];
     this.#transfer = [];
     this.#queued = 0;
-    this.#port.postMessage(out.length === 1 ? out[0] : { batch: out }, transfer);
+    this.#port.postMessage(pack(out), transfer);
   }
 
   /**
    * Asks the other thread to start writing the new bytes of the file at `fd`
-   * to disk now (see ../background-sync.js). Fire and forget, at once: the
+   * to disk now (see ../main/background-sync.js). Fire and forget, at once: the
    * disk should start while the guest goes on writing.
    */
   writeBack(fd) {
-    this.send({ op: 'write-back', fd });
+    this.send({ op: MESSAGE.WRITE_BACK, fd });
     this.flush();
   }
 
@@ -77,12 +80,12 @@ export class Channel {
    * Runs `fs[call](...args, callback)` (fsync, fdatasync or rename) on the
    * other thread, which hands it to libuv's pool, and blocks until it is
    * done; throws `{ code }` (Node's error code) if it failed. Why not the
-   * *Sync call here: see ../host-fs.js.
+   * *Sync call here: see ../main/host-fs.js.
    */
   blockingFs(call, ...args) {
     let done = null;
     const id = this.open((m) => { done = m; });
-    this.send({ op: 'fs', id, call, args });
+    this.send({ op: MESSAGE.FS, id, call, args });
     this.waitFor(() => done !== null);
     this.close(id);
     if (done.code !== undefined) throw { code: done.code };
@@ -92,7 +95,7 @@ export class Channel {
   settleWriteBack(fd) {
     let settled = false;
     const id = this.open(() => { settled = true; });
-    this.send({ op: 'write-back-settle', id, fd });
+    this.send({ op: MESSAGE.WRITE_BACK_SETTLE, id, fd });
     this.waitFor(() => settled);
     this.close(id);
   }
@@ -100,10 +103,8 @@ export class Channel {
   /** Delivers every message that has arrived, without waiting. */
   pump() {
     for (let got = receiveMessageOnPort(this.#port); got; got = receiveMessageOnPort(this.#port)) {
-      const m = got.message;
-      // The other end sends what one turn of its event loop produced as one batch (../outbox.js).
-      if (m.batch) for (const one of m.batch) this.#receivers.get(one.id)?.(one);
-      else this.#receivers.get(m.id)?.(m);
+      // The other end sends what one turn of its event loop produced as one batch (../main/outbox.js).
+      unpack(got.message, this.#deliver);
     }
   }
 
@@ -136,7 +137,7 @@ export class Channel {
   abortAll() {
     if (this.#receivers.size > 0) {
       this.#receivers.clear();
-      this.send({ op: 'abort-all' });
+      this.send({ op: MESSAGE.ABORT_ALL });
     }
     this.flush();
   }

@@ -1,17 +1,20 @@
 // The worker thread that owns one component instance. The component is
 // synchronous: while it waits for the network it blocks its thread (in
-// Atomics.wait, see wasi/channel.js), so it must not run on the caller's
-// thread, whose event loop has to keep going (it performs the HTTP, see
-// http-host.js, and may even serve the gateway).
+// Atomics.wait, see channel.js), so it must not run on the caller's thread,
+// whose event loop has to keep going (it performs the HTTP, see
+// ../main/http-host.js, and may even serve the gateway).
 //
 // Calls arrive one at a time as { id, op, args, preopens? } and are answered with
-// { id, ok } | { id, err } (a typed WIT error) | { id, trap } (anything else).
+// { id, ok } | { id, err } (a typed WIT error) | { id, trap } (anything else);
+// ../shared/protocol.js names the messages.
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   fromClear, fromError, fromFailure, fromHydrate, fromRunBinding, fromWrite,
-} from './convert.js';
-import { Channel, wasiImports } from './wasi/index.js';
+} from '../shared/convert.js';
+import { MESSAGE, OPERATION } from '../shared/protocol.js';
+import { Channel } from './channel.js';
 import { filesystemView } from './wasi/filesystem.js';
+import { wasiImports } from './wasi/index.js';
 
 const {
   generatedUrl, modules, preopens, perCallPreopens, allowedAuthorities, httpPort, signal,
@@ -48,15 +51,15 @@ function isComponentError(e) {
 // hydrate fails with a `failure` record (error + attempts), run-binding-from-payload
 // with a bare `error` (it sends nothing); both reach the caller as { error, attempts }.
 const FAILURE = {
-  hydrate: fromFailure,
-  runBindingFromPayload: (e) => ({ error: fromError(e), attempts: 0 }),
+  [OPERATION.HYDRATE]: fromFailure,
+  [OPERATION.RUN_BINDING_FROM_PAYLOAD]: (e) => ({ error: fromError(e), attempts: 0 }),
 };
 
 const OPS = {
-  hydrate: (gateway, sessionFile, options) => fromHydrate(api.hydrate(gateway, sessionFile, options)),
-  write: (url, run, sessionFile, status, options) => fromWrite(api.write(url, run, sessionFile, status, options)),
-  clear: (gateway, options) => fromClear(api.clear(gateway, options)),
-  runBindingFromPayload: (json) => fromRunBinding(api.runBindingFromPayload(json)),
+  [OPERATION.HYDRATE]: (gateway, sessionFile, options) => fromHydrate(api.hydrate(gateway, sessionFile, options)),
+  [OPERATION.WRITE]: (url, run, sessionFile, status, options) => fromWrite(api.write(url, run, sessionFile, status, options)),
+  [OPERATION.CLEAR]: (gateway, options) => fromClear(api.clear(gateway, options)),
+  [OPERATION.RUN_BINDING_FROM_PAYLOAD]: (json) => fromRunBinding(api.runBindingFromPayload(json)),
 };
 
 async function handle({ id, op, args, preopens: callPreopens }) {
@@ -84,4 +87,4 @@ parentPort.on('message', (msg) => {
   queue = queue.then(() => handle(msg));
 });
 
-parentPort.postMessage({ ready: true });
+parentPort.postMessage({ type: MESSAGE.READY });

@@ -14,8 +14,9 @@ import {
   SnapshotError, callWith, isClosed, openPerCallClient,
 } from './client.js';
 import {
-  describeError, toGateway, toOptions, toRun, toStatus, toStringArg,
-} from './convert.js';
+  afterAttempts, describeError, toGateway, toOptions, toRun, toStatus, toStringArg,
+} from '../shared/convert.js';
+import { OPERATION } from '../shared/protocol.js';
 import { checkLogger, emit, thrownFields } from './log.js';
 
 /** The guest's name for the session file's directory. */
@@ -72,7 +73,7 @@ function hydrateMessage({ error, attempts }) {
   const what = error.kind === 'http-status'
     ? `${error.status} ${STATUS_CODES[error.status] ?? ''}`.trim()
     : describeError(error);
-  return `transcript hydrate failed: ${what}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`;
+  return `transcript hydrate failed: ${what}${afterAttempts(attempts)}`;
 }
 
 /**
@@ -90,7 +91,7 @@ export async function hydrateFromSnapshot(opts) {
   let created; // the topmost directory this call made, if any
   let holdsSnapshot = false;
   try {
-    const outcome = await call('hydrate', () => {
+    const outcome = await call(OPERATION.HYDRATE, () => {
       const gateway = toGateway({ url: gatewayUrl, token: workerToken });
       const at = locate(sessionFile);
       const opts2 = toOptions(options);
@@ -131,7 +132,7 @@ export async function writeSnapshot(opts) {
     const {
       gatewayUrl, workerToken, sessionFile, terminalStatus, runId, logger, options,
     } = opts ?? {};
-    await call('write', () => {
+    await call(OPERATION.WRITE, () => {
       const at = locate(sessionFile);
       // No token or no run id: the worker has no run binding, and nothing is sent (skipped).
       const run = workerToken == null || runId == null ? null : toRun({ runId, token: workerToken });
@@ -150,7 +151,7 @@ export async function writeSnapshot(opts) {
 export async function clearSnapshots(opts) {
   try {
     const { gatewayUrl, workerToken, logger, options } = opts ?? {};
-    await call('clear', () => {
+    await call(OPERATION.CLEAR, () => {
       const gateway = toGateway({ url: gatewayUrl, token: workerToken });
       return { args: [gateway, toOptions(options)], token: gateway.token }; // no file: no preopen
     }, logger ?? null);

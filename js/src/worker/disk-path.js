@@ -1,6 +1,6 @@
 // Where the worker makes the file calls that wait for the disk (fsync,
 // fdatasync, rename): right here (`direct`), or on the client's thread's
-// libuv pool while it waits (`pool`, see ../host-fs.js). Which is faster
+// libuv pool while it waits (`pool`, see ../main/host-fs.js). Which is faster
 // depends on the machine at the time, so each is timed and the faster one
 // used. On a quiet machine `direct` wins by the cost of the round trip
 // between the threads; while other processes keep the cores and the disk

@@ -17,7 +17,7 @@ function rootCause(e) {
 }
 
 /** The wasi:http `error-code` for an error Node raised on a request or response. */
-export function errorCode(error) {
+export function networkErrorCode(error) {
   const e = rootCause(error);
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code === 'ECONNREFUSED') return { tag: 'connection-refused' };

@@ -3,6 +3,7 @@
 // usually arrive together) goes as one postMessage and one wake-up, so a
 // small exchange wakes the blocked worker once instead of once per event.
 // Each wake-up is a thread switch; on a busy machine it waits for a core.
+import { pack } from '../shared/protocol.js';
 
 export class Outbox {
   #port;
@@ -58,7 +59,7 @@ export class Outbox {
     this.#transfer = [];
     this.#wakes = false;
     try {
-      this.#port.postMessage(messages.length === 1 ? messages[0] : { batch: messages }, transfer);
+      this.#port.postMessage(pack(messages), transfer);
     } catch {
       return; // the port is closed: the client is gone
     }

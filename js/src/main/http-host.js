@@ -1,7 +1,8 @@
 // Performs the HTTP exchanges of one client's component with node:http and
 // node:https, on the thread that opened the client, and streams them to the
-// worker over a MessagePort (the worker's end is wasi/channel.js; the
-// protocol is described in wasi/exchange.js).
+// worker over a MessagePort (the worker's end is ../worker/channel.js; the
+// messages are named in ../shared/protocol.js, and the exchange described in
+// ../worker/wasi/exchange.js).
 //
 // Why this thread and not one of our own: the work per message is a copy
 // into a pooled buffer and a postMessage (buffers are transferred, not
@@ -19,10 +20,11 @@
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
+import { BufferPool } from '../shared/buffer-pool.js';
+import { MESSAGE, PART, unpack } from '../shared/protocol.js';
 import { BackgroundSync } from './background-sync.js';
-import { BufferPool } from './buffer-pool.js';
-import { errorCode } from './error-codes.js';
 import { runBlockingFs } from './host-fs.js';
+import { networkErrorCode } from './network-errors.js';
 import { Outbox } from './outbox.js';
 
 /** Response bytes the worker may hold unread before the socket is paused. */
@@ -95,7 +97,7 @@ class Transfer {
     const req = (spec.scheme === 'https' ? https : http).request(options);
     this.#req = req;
     const current = (fn) => (...a) => { if (this.#req === req) fn(...a); }; // a stale attempt's events are ignored
-    req.on('error', current((e) => (this.#stale(req, e) ? this.#send(false) : this.#fail(errorCode(e)))));
+    req.on('error', current((e) => (this.#stale(req, e) ? this.#send(false) : this.#fail(networkErrorCode(e)))));
     // Closed while the body is still coming: the server hung up after answering.
     req.on('close', current(() => { if (this.#requestOpen) this.#fail({ tag: 'connection-terminated' }); }));
     req.on('response', current((res) => this.#respond(res)));
@@ -139,7 +141,7 @@ class Transfer {
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.#req.write(bytes, (err) => {
       // A write to a connection that closed after a complete answer fails here only (no 'error').
-      if (err) return this.#fail(errorCode(err));
+      if (err) return this.#fail(networkErrorCode(err));
       if (this.#unacked === 0) this.#outbox.beforeSend(this.#ackNow);
       this.#unacked += bytes.byteLength;
       this.#written.push(chunk.buffer); // on the socket: the worker may reuse it
@@ -151,7 +153,7 @@ class Transfer {
     this.#written = [];
     // Once the body is complete the guest no longer waits for acks (it waits
     // for the response): they only return buffers, and need not wake it.
-    if (!this.#over) this.#post({ id: this.#id, type: 'ack', n: this.#unacked, buffers }, buffers, this.#bodyEnded);
+    if (!this.#over) this.#post({ id: this.#id, type: MESSAGE.ACK, n: this.#unacked, buffers }, buffers, this.#bodyEnded);
     this.#unacked = 0;
   }
 
@@ -190,18 +192,18 @@ class Transfer {
     this.#disarm('connect');
     this.#disarm('firstByte');
     // Status and headers exactly as received (rawHeaders keeps names, order and repeats).
-    this.#post({ id: this.#id, type: 'response', status: res.statusCode, headers: res.rawHeaders });
+    this.#post({ id: this.#id, type: MESSAGE.RESPONSE, status: res.statusCode, headers: res.rawHeaders });
     this.#armBetweenBytes();
     res.on('data', (chunk) => this.#data(chunk));
     res.on('end', () => {
       this.#responseOpen = false;
       this.#disarm('betweenBytes');
       this.#flush();
-      if (!this.#over) this.#post({ id: this.#id, type: 'end' });
+      if (!this.#over) this.#post({ id: this.#id, type: MESSAGE.END });
       this.#outbox.flush(); // nothing more will come for it: the guest need not wait for the turn to end
       this.#settleIfDone();
     });
-    res.on('error', (e) => this.#fail(errorCode(e)));
+    res.on('error', (e) => this.#fail(networkErrorCode(e)));
     res.on('close', () => { if (this.#responseOpen) this.#fail({ tag: 'connection-terminated' }); });
   }
 
@@ -234,13 +236,13 @@ class Transfer {
     if (this.#filled < SMALL) {
       const copy = this.#filling.slice(0, this.#filled);
       this.#filled = 0;
-      this.#post({ id: this.#id, type: 'data', chunk: copy }, [copy.buffer]);
+      this.#post({ id: this.#id, type: MESSAGE.DATA, chunk: copy }, [copy.buffer]);
       return;
     }
     const bytes = this.#filling.subarray(0, this.#filled);
     this.#filling = null;
     this.#filled = 0;
-    this.#post({ id: this.#id, type: 'data', chunk: bytes }, [bytes.buffer]);
+    this.#post({ id: this.#id, type: MESSAGE.DATA, chunk: bytes }, [bytes.buffer]);
   }
 
   #armBetweenBytes() {
@@ -260,13 +262,13 @@ class Transfer {
       // gets delivered and ended. Only a request body still going fails.
       if (this.#requestOpen) {
         this.#requestOpen = false;
-        this.#post({ id: this.#id, type: 'fail', code, part: 'request' });
+        this.#post({ id: this.#id, type: MESSAGE.FAIL, code, part: PART.REQUEST });
       }
       this.#settleIfDone();
       return;
     }
     this.#flush(); // what arrived is delivered before the failure
-    this.#post({ id: this.#id, type: 'fail', code });
+    this.#post({ id: this.#id, type: MESSAGE.FAIL, code });
     this.#outbox.flush();
     this.abort();
   }
@@ -316,32 +318,32 @@ export function serveHttp(port, signal) {
   const sync = new BackgroundSync();
   const receive = (m) => {
     // The worker's files, not HTTP: see background-sync.js.
-    if (m.op === 'write-back') return sync.request(m.fd);
-    if (m.op === 'write-back-settle') return sync.settle(m.fd, () => post({ id: m.id, type: 'settled' }));
-    if (m.op === 'fs') return runBlockingFs(m, (answer) => { post(answer); outbox.flush(); });
-    if (m.op === 'request') {
+    if (m.op === MESSAGE.WRITE_BACK) return sync.request(m.fd);
+    if (m.op === MESSAGE.WRITE_BACK_SETTLE) return sync.settle(m.fd, () => post({ id: m.id, type: MESSAGE.SETTLED }));
+    if (m.op === MESSAGE.FS) return runBlockingFs(m, (answer) => { post(answer); outbox.flush(); });
+    if (m.op === MESSAGE.REQUEST) {
       let t;
       try {
         t = new Transfer(m, outbox, agents[m.scheme], () => transfers.delete(m.id));
       } catch (e) { // node:http refused the request itself
-        post({ id: m.id, type: 'fail', code: { tag: 'internal-error', val: String(e?.message ?? e) } });
+        post({ id: m.id, type: MESSAGE.FAIL, code: { tag: 'internal-error', val: String(e?.message ?? e) } });
         return;
       }
       if (!t.over) transfers.set(m.id, t);
       return;
     }
-    if (m.op === 'abort-all') return abortAll();
+    if (m.op === MESSAGE.ABORT_ALL) return abortAll();
     const t = transfers.get(m.id);
-    if (m.op === 'body') t?.write(m.chunk);
-    else if (m.op === 'finish') t?.end();
-    else if (m.op === 'consumed') {
+    if (m.op === MESSAGE.BODY) t?.write(m.chunk);
+    else if (m.op === MESSAGE.FINISH) t?.end();
+    else if (m.op === MESSAGE.CONSUMED) {
       pool.give(m.buffers);
       t?.consumed(m.n);
     }
-    else if (m.op === 'abort') t?.abort();
+    else if (m.op === MESSAGE.ABORT) t?.abort();
   };
-  // The worker sends what it wrote before it next waits as one batch (wasi/channel.js).
-  port.on('message', (m) => (m.batch ? m.batch.forEach(receive) : receive(m)));
+  // The worker sends what it wrote before it next waits as one batch (../worker/channel.js).
+  port.on('message', (m) => unpack(m, receive));
   port.unref(); // calls keep the process alive through the worker, not through this port
   return {
     close() {

@@ -3,7 +3,7 @@
 // comes from the outcome or from describeError, which the component
 // guarantees never carry the token; an error that did not come from the
 // component (misuse, a closed client) is redacted here all the same.
-import { describeError, redact } from './convert.js';
+import { describeError, redact } from '../shared/convert.js';
 
 /** The status a successful outcome implies when it does not carry one (see src/classify.rs). */
 const IMPLIED_STATUS = {

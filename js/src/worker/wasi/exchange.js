@@ -1,25 +1,27 @@
 // One HTTP exchange as the worker sees it: the request body the guest writes,
 // and the response (head, body, or failure) the other thread pushes as it
 // happens. Everything the guest asks is answered from this state; the only
-// traffic is one-way messages:
+// traffic is one-way messages (named in ../../shared/protocol.js):
 //
-//   worker → host: request, body (bytes, transferred), finish, abort,
-//                  consumed (with the emptied response buffers, for reuse)
-//   host → worker: response, data (bytes, transferred), end, fail,
-//                  ack (with the sent request buffers, for reuse)
+//   worker → host: REQUEST, BODY (bytes, transferred), FINISH, ABORT,
+//                  CONSUMED (with the emptied response buffers, for reuse)
+//   host → worker: RESPONSE, DATA (bytes, transferred), END, FAIL,
+//                  ACK (with the sent request buffers, for reuse)
 //
-// (The same port also carries the files' early write-back, which is not an
-// exchange: write-back and write-back-settle, answered by settled; see
-// channel.js and ../background-sync.js.)
+// (The same port also carries the worker's file calls, which are not
+// exchanges: WRITE_BACK and WRITE_BACK_SETTLE, answered by SETTLED, and FS,
+// answered by FS_DONE; see ../channel.js, ../../main/background-sync.js and
+// ../../main/host-fs.js.)
 //
-// A `fail` ends the whole exchange, or with `part: 'request'` only the
+// A FAIL ends the whole exchange, or with `part: PART.REQUEST` only the
 // request body (the response was already complete).
 //
 // Flow control, both ways, keeps that traffic small and memory bounded: the
 // guest may have SEND_WINDOW request bytes not yet written to the socket
 // (`ack` returns them), and the host pauses the response once the guest is
 // far enough behind (`consumed` tells it how far it got).
-import { BufferPool } from '../buffer-pool.js';
+import { BufferPool } from '../../shared/buffer-pool.js';
+import { MESSAGE, PART } from '../../shared/protocol.js';
 import { closed } from './streams.js';
 
 /** Request-body bytes that may be in flight between the guest and the socket. */
@@ -80,7 +82,7 @@ export class Exchange {
 
   // ---- lifetime --------------------------------------------------------------
 
-  /** Sends the request; `spec` is what http-host.js needs to make it. */
+  /** Sends the request; `spec` is what ../../main/http-host.js needs to make it. */
   start(spec) {
     if (this.#body === 'abandoned') {
       // The body was dropped before the request went out: it never does.
@@ -89,7 +91,7 @@ export class Exchange {
     }
     this.#id = this.#channel.open((message) => this.#receive(message));
     this.#started = true;
-    this.#channel.send({ op: 'request', id: this.#id, ...spec, hasBody: this.#body !== 'none' });
+    this.#channel.send({ op: MESSAGE.REQUEST, id: this.#id, ...spec, hasBody: this.#body !== 'none' });
     for (const [message, transfer] of this.#queue) this.#post(message, transfer);
     this.#queue = [];
   }
@@ -120,7 +122,7 @@ export class Exchange {
   #abort() {
     if (!this.#started || this.#aborted) return;
     this.#aborted = true;
-    this.#channel.send({ op: 'abort', id: this.#id });
+    this.#channel.send({ op: MESSAGE.ABORT, id: this.#id });
   }
 
   #post(message, transfer = []) {
@@ -134,12 +136,12 @@ export class Exchange {
 
   #receive(m) {
     switch (m.type) {
-      case 'response': this.#response = { status: m.status, headers: m.headers }; break;
-      case 'data': this.#chunks.push(m.chunk); this.#buffered += m.chunk.byteLength; break;
-      case 'end': this.#ended = true; break;
-      case 'ack': this.#acked += m.n; sendPool.give(m.buffers); break;
-      case 'fail':
-        if (m.part === 'request') this.#sendFailure ??= m.code;
+      case MESSAGE.RESPONSE: this.#response = { status: m.status, headers: m.headers }; break;
+      case MESSAGE.DATA: this.#chunks.push(m.chunk); this.#buffered += m.chunk.byteLength; break;
+      case MESSAGE.END: this.#ended = true; break;
+      case MESSAGE.ACK: this.#acked += m.n; sendPool.give(m.buffers); break;
+      case MESSAGE.FAIL:
+        if (m.part === PART.REQUEST) this.#sendFailure ??= m.code;
         else this.#failure ??= m.code;
         break;
       default: break;
@@ -195,7 +197,7 @@ export class Exchange {
         chunk = new Uint8Array(sendPool.take(), 0, part.byteLength);
         chunk.set(part);
       }
-      this.#post({ op: 'body', chunk }, [chunk.buffer]);
+      this.#post({ op: MESSAGE.BODY, chunk }, [chunk.buffer]);
     }
   }
 
@@ -203,7 +205,7 @@ export class Exchange {
    * A flush completes once its bytes are on the socket, except that of a
    * body already written to its declared length: nothing can follow it but
    * `finish`, which goes out with it (they leave this thread together when it
-   * next waits, see channel.js), and the server knows the body complete by
+   * next waits, see ../channel.js), and the server knows the body complete by
    * its length. Waiting there would cost a round trip between the threads
    * before every `finish`. A failure to send still reaches the guest,
    * through the response.
@@ -232,7 +234,7 @@ export class Exchange {
       throw code;
     }
     this.#body = 'finished';
-    this.#post({ op: 'finish' });
+    this.#post({ op: MESSAGE.FINISH });
     this.release();
   }
 
@@ -309,7 +311,7 @@ export class Exchange {
     if (this.#unreported >= REPORT_EVERY) {
       const buffers = this.#spent;
       this.#spent = [];
-      this.#channel.send({ op: 'consumed', id: this.#id, n: this.#unreported, buffers }, buffers);
+      this.#channel.send({ op: MESSAGE.CONSUMED, id: this.#id, n: this.#unreported, buffers }, buffers);
       this.#unreported = 0;
     }
     return out;

@@ -25,7 +25,7 @@
 // window). POSIX hosts only (O_NOFOLLOW, O_DIRECTORY).
 import fs from 'node:fs';
 import path from 'node:path';
-import { DiskPath } from './disk-path.js';
+import { DiskPath } from '../disk-path.js';
 
 const { O_CREAT, O_DIRECTORY, O_EXCL, O_TRUNC, O_RDONLY, O_WRONLY, O_RDWR, O_NOFOLLOW } = fs.constants;
 const realpath = fs.realpathSync.native;
@@ -48,7 +48,7 @@ const ERROR_CODES = {
   ETXTBSY: 'text-file-busy', EXDEV: 'cross-device',
 };
 
-export function errorCode(e) {
+export function fsErrorCode(e) {
   if (typeof e === 'string') return e; // already a wasi error-code (ours)
   const code = ERROR_CODES[e?.code];
   if (code) return code;
@@ -61,7 +61,7 @@ function wasi(fn) {
   try {
     return fn();
   } catch (e) {
-    throw errorCode(e);
+    throw fsErrorCode(e);
   }
 }
 
@@ -175,7 +175,7 @@ export class Descriptor {
       // missing entry (or a dangling link) stays as is; O_NOFOLLOW below makes
       // the open refuse a link instead of creating its target.
       let target = null;
-      try { target = realpath(host); } catch (e) { if (e.code !== 'ENOENT') throw errorCode(e); }
+      try { target = realpath(host); } catch (e) { if (e.code !== 'ENOENT') throw fsErrorCode(e); }
       if (target !== null) {
         if (!inside(root, target)) throw 'not-permitted';
         host = target;
@@ -193,7 +193,7 @@ export class Descriptor {
       if (type === 'directory' && flags.write) throw 'is-directory'; // as the shim
     } catch (e) {
       fs.closeSync(fd);
-      throw errorCode(e);
+      throw fsErrorCode(e);
     }
     const d = new Descriptor();
     d.#root = this.#root;
@@ -226,7 +226,7 @@ export class Descriptor {
 
   // The calls that wait for the disk (fsync, fdatasync, rename) are made
   // here or on the client's thread's libuv pool, whichever has lately been
-  // faster (see disk-path.js); here when there is no channel (tests).
+  // faster (see ../disk-path.js); here when there is no channel (tests).
   #waiting(call, syncCall, ...args) {
     const channel = this.#writeBack;
     if (!channel?.blockingFs) {

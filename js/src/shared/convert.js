@@ -1,6 +1,7 @@
 // Conversions between the plain objects of the public API and the values jco's
 // bindings take and return (tagged unions `{ tag, val }`, BigInt for u64).
-// Pure functions, shared by the main thread (inputs) and the worker (outputs).
+// Pure functions, shared by the caller's thread (inputs, descriptions) and the
+// worker (outputs).
 
 const U32_MAX = 0xffff_ffff;
 const U64_MAX = (1n << 64n) - 1n;
@@ -184,6 +185,12 @@ export function describeError(e) {
     case 'digest-mismatch': return 'snapshot body does not match the digest the gateway sent; session file kept';
     default: return e.kind;
   }
+}
+
+/** What follows a failure's description when it was retried: the Rust host's
+ * words (host/src/display.rs, `DescribeFailure`), as the Python host's. */
+export function afterAttempts(attempts) {
+  return attempts > 1 ? ` after ${attempts} attempts` : '';
 }
 
 /** One line for the outcomes a log record's fields do not explain on their own
