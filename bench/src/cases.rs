@@ -36,14 +36,46 @@ pub enum Mode {
     Process,
 }
 
+/// What a hydrate finds (issue 14's rows; writes are always `Full`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// No session file before the call: the whole snapshot is downloaded.
+    Full,
+    /// The session file and its sidecar already hold the gateway's version
+    /// (an untimed hydrate in the same host made them): the call gets `304`.
+    UpToDate,
+    /// A full hydrate whose response carries `repr-digest`, which the
+    /// component checks: against `Full`, the cost of hashing the body.
+    Digest,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Case {
     pub client: Client,
     pub mode: Mode,
+    pub variant: Variant,
 }
 
 impl Case {
+    pub fn full(client: Client, mode: Mode) -> Self {
+        Case {
+            client,
+            mode,
+            variant: Variant::Full,
+        }
+    }
+
+    /// Whether the case has a row for `op` (the versions rows are hydrates).
+    pub fn applies(&self, op: Op) -> bool {
+        self.variant == Variant::Full || op == Op::Hydrate
+    }
+
     pub fn label(&self) -> &'static str {
+        match self.variant {
+            Variant::UpToDate => return "Rust wasmtime, pre-instantiated, up-to-date (304)",
+            Variant::Digest => return "Rust wasmtime, pre-instantiated, repr-digest checked",
+            Variant::Full => {}
+        }
         match (self.client, self.mode) {
             (Client::Curl, _) => "curl",
             (Client::Reference, _) => "reference TS client (Node)",
@@ -62,23 +94,34 @@ impl Case {
     }
 }
 
-/// Every case, in the order the table lists them.
+/// Every case, in the order the table lists them: the versions rows right
+/// after the full hydrate they are compared with.
 pub fn all() -> Vec<Case> {
     use Client::*;
     use Mode::*;
-    [
-        (Curl, Process),
-        (Reference, Process),
-        (Rust, Warm),
-        (Rust, Process),
-        (Node, Warm),
-        (Node, Process),
-        (Python, Warm),
-        (Python, Process),
-    ]
-    .into_iter()
-    .map(|(client, mode)| Case { client, mode })
-    .collect()
+    let mut cases: Vec<Case> = [(Curl, Process), (Reference, Process), (Rust, Warm)]
+        .into_iter()
+        .map(|(client, mode)| Case::full(client, mode))
+        .collect();
+    for variant in [Variant::UpToDate, Variant::Digest] {
+        cases.push(Case {
+            client: Rust,
+            mode: Warm,
+            variant,
+        });
+    }
+    cases.extend(
+        [
+            (Rust, Process),
+            (Node, Warm),
+            (Node, Process),
+            (Python, Warm),
+            (Python, Process),
+        ]
+        .into_iter()
+        .map(|(client, mode)| Case::full(client, mode)),
+    );
+    cases
 }
 
 /// Where everything lives for one run.
@@ -119,6 +162,11 @@ fn url(port: u16) -> String {
     format!("http://127.0.0.1:{port}/lobu")
 }
 
+/// The gateway's prefix that adds `repr-digest` (see `serve`).
+fn digest_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}/lobu-digest")
+}
+
 /// The command for one run of `case`.
 pub fn command(case: Case, run: &Run<'_>, paths: &Paths) -> Command {
     let mode = match case.mode {
@@ -154,8 +202,12 @@ pub fn command(case: Case, run: &Run<'_>, paths: &Paths) -> Command {
         }
         Client::Rust => {
             let mut c = Command::new(std::env::current_exe().expect("own path"));
+            let measured = match case.variant {
+                Variant::Digest => digest_url(run.port),
+                _ => url(run.port),
+            };
             c.args(["rust-host", "--op", op, "--mode", mode])
-                .args(["--url", &url(run.port), "--warm-url", &url(run.warm_port)])
+                .args(["--url", &measured, "--warm-url", &url(run.warm_port)])
                 .arg("--dir")
                 .arg(run.dir)
                 .args(["--size", &size])
@@ -163,6 +215,9 @@ pub fn command(case: Case, run: &Run<'_>, paths: &Paths) -> Command {
                 .arg(&paths.wasm)
                 .arg("--cache")
                 .arg(paths.work.join("cache/rust"));
+            if case.variant == Variant::UpToDate {
+                c.arg("--up-to-date");
+            }
             c
         }
         Client::Node => {

@@ -157,7 +157,9 @@ pub fn document(
          reference's in-process time, a process row with their process times. ×curl < 1 is faster \
          than curl; ref ÷ this > 1 is faster than the reference.\n\n",
     );
-    d.push_str("## Targets\n\n");
+    d.push_str("## Snapshot versions: up-to-date hydrate and repr-digest (issue 14)\n\n");
+    d.push_str(&crate::versions::section(r));
+    d.push_str("\n## Targets\n\n");
     d.push_str(&report::targets(r, component_bytes));
     d.push_str("\n## Machine\n\n| | |\n| --- | --- |\n");
     for (k, v) in facts {

@@ -6,11 +6,13 @@
 mod cases;
 mod child;
 mod data;
+mod digest;
 mod machine;
 mod orchestrate;
 mod report;
 mod rust_host;
 mod serve;
+mod versions;
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};

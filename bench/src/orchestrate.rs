@@ -127,8 +127,18 @@ fn measure(
     let session = run.dir.join(".openclaw/session.jsonl");
     if run.op == Op::Hydrate {
         // Every client starts from no file: replacing a large one costs
-        // some clients an unlink and others a truncate.
-        let _ = fs::remove_file(&session);
+        // some clients an unlink and others a truncate. The sidecars go too:
+        // with the previous run's version recorded, a hydrate (the warm-up
+        // included) would send if-none-match and get 304, not a full hydrate.
+        // The up-to-date case makes its current file itself, untimed.
+        for name in [
+            "session.jsonl",
+            ".session.jsonl.snapshot-version",
+            "warmup.jsonl",
+            ".warmup.jsonl.snapshot-version",
+        ] {
+            let _ = fs::remove_file(run.dir.join(".openclaw").join(name));
+        }
     }
     let exit = child::run(&mut cases::command(case, run, paths), cfg.limit)
         .map_err(|e| format!("could not start: {e}"))?;
@@ -221,7 +231,8 @@ pub fn run(cfg: &Config, paths: &Paths, log: &mut dyn Write) -> io::Result<Resul
             };
             let mut outs: Vec<Outcome> = Vec::new();
             let mut inputs = Vec::new();
-            for (i, &case) in cfg.cases.iter().enumerate() {
+            let cases = cfg.cases.iter().filter(|c| c.applies(op));
+            for (i, &case) in cases.enumerate() {
                 inputs.push(run_for(i)?);
                 outs.push(Outcome {
                     size,

@@ -1,7 +1,7 @@
 //! The Markdown report: one row per size × operation × client, then the
 //! targets checked against the numbers, then the machine.
 
-use crate::cases::{Case, Client, Mode, Op};
+use crate::cases::{Case, Client, Mode, Op, Variant};
 use crate::orchestrate::{Outcome, Results, Sample};
 use std::fmt::Write;
 
@@ -19,7 +19,7 @@ pub fn size_label(size: u64) -> String {
     }
 }
 
-fn fmt_num(v: f64) -> String {
+pub fn fmt_num(v: f64) -> String {
     if v >= 100.0 {
         format!("{v:.0}")
     } else if v >= 10.0 {
@@ -89,21 +89,34 @@ fn row(o: &Outcome, label: &str, extra: impl Fn(&Sample) -> f64) -> Row {
     }
 }
 
+/// The full-hydrate (or write) row of `client` in `mode` (any mode for curl
+/// and the reference, which have one row).
 fn find(r: &Results, size: u64, op: Op, client: Client, mode: Mode) -> Option<&Outcome> {
+    let case = Case::full(client, mode);
+    find_case(r, size, op, case, !case.is_component())
+}
+
+fn find_case(r: &Results, size: u64, op: Op, case: Case, any_mode: bool) -> Option<&Outcome> {
     r.outcomes.iter().find(|o| {
         o.size == size
             && o.op == op
-            && o.case.client == client
-            && (o.case.mode == mode || !o.case.is_component())
+            && o.case.client == case.client
+            && o.case.variant == case.variant
+            && (o.case.mode == case.mode || any_mode)
             && o.error.is_none()
             && !o.samples.is_empty()
     })
 }
 
-/// `this`'s headline time, for comparisons.
-fn headline(r: &Results, size: u64, op: Op, case: Case) -> Option<f64> {
-    let o = find(r, size, op, case.client, case.mode)?;
-    row(o, "", |_| 0.0).headline().map(|h| h.0)
+/// `case`'s headline time (median, min, max ms), for comparisons.
+pub fn headline_range(r: &Results, size: u64, op: Op, case: Case) -> Option<(f64, f64, f64)> {
+    let o = find_case(r, size, op, case, !case.is_component())?;
+    row(o, "", |_| 0.0).headline()
+}
+
+/// `case`'s headline time (median ms), for comparisons.
+pub fn headline(r: &Results, size: u64, op: Op, case: Case) -> Option<f64> {
+    headline_range(r, size, op, case).map(|h| h.0)
 }
 
 /// The baseline's time on the basis `mode` (its call time for warm rows).
@@ -194,14 +207,8 @@ pub fn targets(r: &Results, component_bytes: u64) -> String {
     let mut line = |name: &str, figures: String, ok: Option<bool>| {
         let _ = writeln!(t, "| {name} | {figures} | {} |", verdict(ok));
     };
-    let rust_warm = Case {
-        client: Client::Rust,
-        mode: Mode::Warm,
-    };
-    let rust_cold = Case {
-        client: Client::Rust,
-        mode: Mode::Process,
-    };
+    let rust_warm = Case::full(Client::Rust, Mode::Warm);
+    let rust_cold = Case::full(Client::Rust, Mode::Process);
     for (op, limit, what) in [
         (Op::Hydrate, 1.3, "curl GET→file"),
         (Op::Write, 1.5, "curl POST"),
@@ -258,7 +265,9 @@ pub fn targets(r: &Results, component_bytes: u64) -> String {
         ),
         guest.map(|g| g <= 2 << 20),
     );
-    let hosts = crate::cases::all().into_iter().filter(|c| c.is_component());
+    let hosts = crate::cases::all()
+        .into_iter()
+        .filter(|c| c.is_component() && c.variant == Variant::Full);
     for case in hosts {
         for op in [Op::Hydrate, Op::Write] {
             let rss = |size| {
@@ -276,6 +285,12 @@ pub fn targets(r: &Results, component_bytes: u64) -> String {
             );
         }
     }
+    let (figures, ok) = crate::versions::target(r);
+    line(
+        "up-to-date hydrate ≤ 1.3 KB full hydrate at every size (pre-instantiated)",
+        figures,
+        ok,
+    );
     let small = headline(r, SMALL, Op::Hydrate, rust_warm);
     line(
         "1.3 KB hydrate, pre-instantiated, ≤ 2 ms",
@@ -293,21 +308,13 @@ pub fn targets(r: &Results, component_bytes: u64) -> String {
     for client in [Client::Node, Client::Python] {
         for mode in [Mode::Warm, Mode::Process] {
             for op in [Op::Hydrate, Op::Write] {
-                let this = headline(r, MIB64, op, Case { client, mode });
-                let rust = headline(
-                    r,
-                    MIB64,
-                    op,
-                    Case {
-                        client: Client::Rust,
-                        mode,
-                    },
-                );
+                let this = headline(r, MIB64, op, Case::full(client, mode));
+                let rust = headline(r, MIB64, op, Case::full(Client::Rust, mode));
                 let ratio = this.zip(rust).map(|(a, b)| a / b);
                 line(
                     &format!(
                         "{} {} 64 MiB within 2× of Rust",
-                        Case { client, mode }.label(),
+                        Case::full(client, mode).label(),
                         op.name()
                     ),
                     format!("{} ms vs {} ms = {}×", opt(this), opt(rust), opt2(ratio)),
@@ -319,7 +326,7 @@ pub fn targets(r: &Results, component_bytes: u64) -> String {
     t
 }
 
-fn opt(v: Option<f64>) -> String {
+pub fn opt(v: Option<f64>) -> String {
     v.map_or("—".into(), fmt_num)
 }
 

@@ -5,6 +5,10 @@
 //! on the small snapshot, then the timed call: what a long-lived worker pays
 //! per call on a warm `InstancePre`. `cold`: load and one timed call; the
 //! orchestrator's wall time of the whole process is that case's figure.
+//! `--up-to-date` (warm hydrate): after the warm-up, an untimed hydrate of the
+//! measured snapshot leaves the session file and its sidecar current, so the
+//! timed call is the `304` path; it must report `up-to-date` and leave the
+//! file exactly as it was.
 //!
 //! Prints one line of `key=value` fields (the format every host script uses).
 
@@ -42,6 +46,16 @@ pub struct Args {
     /// tokio worker threads; 0 runs the call on a current-thread runtime.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
+    /// Hydrate once untimed, then time the hydrate that finds the file current.
+    #[arg(long)]
+    pub up_to_date: bool,
+}
+
+/// What a hydrate must report.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Hydrated,
+    UpToDate,
 }
 
 /// Limits raised to the size under test (the defaults refuse writes over
@@ -68,7 +82,13 @@ struct Runner<'a> {
 
 impl Runner<'_> {
     /// One call; returns the guest's peak linear memory.
-    async fn call(&self, url: &str, file: &str, size: u64) -> Result<usize, String> {
+    async fn call(
+        &self,
+        url: &str,
+        file: &str,
+        size: u64,
+        expect: Expect,
+    ) -> Result<usize, String> {
         let guest = format!("/workspace/.openclaw/{file}");
         let opts = options(size);
         match self.args.op.as_str() {
@@ -79,10 +99,13 @@ impl Runner<'_> {
                 };
                 let call = self.host.hydrate(&self.sandbox, &gw, &guest, opts).await;
                 let call = call.map_err(|e| format!("host error: {e:#}"))?;
-                match call.outcome {
-                    Ok(HydrateOutcome::Hydrated(h)) if h.bytes == size => Ok(call.peak_memory),
-                    Ok(other) => Err(format!("unexpected outcome {other:?}")),
-                    Err(f) => Err(format!("hydrate failed: {}", DescribeFailure(&f))),
+                match (call.outcome, expect) {
+                    (Ok(HydrateOutcome::Hydrated(h)), Expect::Hydrated) if h.bytes == size => {
+                        Ok(call.peak_memory)
+                    }
+                    (Ok(HydrateOutcome::UpToDate(_)), Expect::UpToDate) => Ok(call.peak_memory),
+                    (Ok(other), _) => Err(format!("unexpected outcome {other:?}")),
+                    (Err(f), _) => Err(format!("hydrate failed: {}", DescribeFailure(&f))),
                 }
             }
             "write" => {
@@ -127,16 +150,48 @@ async fn measure(args: &Args) -> Result<String, String> {
     let mut warm_ms = 0.0;
     if args.mode == "warm" {
         let t = Instant::now();
-        runner.call(&args.warm_url, "warmup.jsonl", 1300).await?;
+        runner
+            .call(&args.warm_url, "warmup.jsonl", 1300, Expect::Hydrated)
+            .await?;
         warm_ms = t.elapsed().as_secs_f64() * 1e3;
     }
+    let (session, size) = ("session.jsonl", args.size);
+    let mut before = None;
+    if args.up_to_date {
+        runner
+            .call(&args.url, session, size, Expect::Hydrated)
+            .await?;
+        before = Some(stamp(args)?);
+    }
+    let expect = match args.up_to_date {
+        true => Expect::UpToDate,
+        false => Expect::Hydrated,
+    };
     let t = Instant::now();
-    let peak = runner.call(&args.url, "session.jsonl", args.size).await?;
+    let peak = runner.call(&args.url, session, size, expect).await?;
     let call_ms = t.elapsed().as_secs_f64() * 1e3;
+    if let Some(before) = before {
+        let after = stamp(args)?;
+        if after != before {
+            return Err(format!(
+                "an up-to-date hydrate changed the file: {before:?} → {after:?}"
+            ));
+        }
+    }
     Ok(format!(
         "call_ms={call_ms:.3} load_ms={load_ms:.3} warmup_ms={warm_ms:.3} guest_memory={peak} cache_hit={}",
         runner.host.cache_hit()
     ))
+}
+
+/// The session file's identity, size and modification time: an up-to-date
+/// hydrate must not replace, write or touch it.
+fn stamp(args: &Args) -> Result<(u64, u64, std::time::SystemTime), String> {
+    use std::os::unix::fs::MetadataExt;
+    let path = args.dir.join(".openclaw/session.jsonl");
+    let m = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let modified = m.modified().map_err(|e| e.to_string())?;
+    Ok((m.ino(), m.len(), modified))
 }
 
 pub fn run(args: &Args) -> Result<(), String> {

@@ -2,13 +2,19 @@
 //! client, the reference one included, picks a size by port alone (the
 //! reference bench's URL is fixed to `http://127.0.0.1:PORT/lobu`).
 //!
-//! GET answers the snapshot from memory with a `content-length`; POST drains
-//! and counts the body (hyper answers `expect: 100-continue` when the body is
-//! first read, so curl's large POSTs do not stall); DELETE answers 200.
+//! GET answers the snapshot from memory with a `content-length` and an
+//! `etag` (`"sha256-<base64>"` of the snapshot), or `304` with no body when
+//! `if-none-match` names that etag, as a gateway with snapshot versions does;
+//! under the `/lobu-digest` prefix it also sends `repr-digest` (RFC 9530), so
+//! a row can measure the component checking it. Clients that send no
+//! `if-none-match` (curl, the reference, every full-hydrate row) get the same
+//! body as before plus one header. POST drains and counts the body (hyper
+//! answers `expect: 100-continue` when the body is first read, so curl's large
+//! POSTs do not stall); DELETE answers 200.
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -20,17 +26,62 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 const ROUTE: &str = "/lobu/worker/transcript/snapshot";
+/// The same snapshot with `repr-digest` on every 200.
+const DIGEST_ROUTE: &str = "/lobu-digest/worker/transcript/snapshot";
 
-/// One listener's snapshot, and the size of the last POST body it drained.
+/// One listener's snapshot, its validators, and the size of the last POST
+/// body it drained.
 #[derive(Clone)]
 struct Snapshot {
     body: Bytes,
+    etag: HeaderValue,
+    repr_digest: HeaderValue,
     last_post: Arc<AtomicU64>,
 }
 
-async fn snapshot(State(s): State<Snapshot>) -> impl IntoResponse {
-    // `Body::from(Bytes)` has an exact size, so hyper sends content-length.
-    ([(header::CONTENT_TYPE, "application/x-ndjson")], s.body)
+/// `if-none-match` names `etag` (a list, `*`, or a weak form of it).
+fn matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let etag = etag.to_str().unwrap_or_default();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim())
+        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+}
+
+fn answer(s: &Snapshot, headers: &HeaderMap, digest: bool) -> axum::response::Response {
+    if matches(headers, &s.etag) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, s.etag.clone())]).into_response();
+    }
+    let mut r = (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-ndjson"),
+            ),
+            (header::ETAG, s.etag.clone()),
+        ],
+        // `Body::from(Bytes)` has an exact size, so hyper sends content-length.
+        s.body.clone(),
+    )
+        .into_response();
+    if digest {
+        r.headers_mut().insert("repr-digest", s.repr_digest.clone());
+    }
+    r
+}
+
+async fn snapshot(State(s): State<Snapshot>, headers: HeaderMap) -> axum::response::Response {
+    answer(&s, &headers, false)
+}
+
+async fn snapshot_with_digest(
+    State(s): State<Snapshot>,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    answer(&s, &headers, true)
 }
 
 /// For the orchestrator's check that a write sent its whole body (the
@@ -68,11 +119,17 @@ pub fn run(dir: &Path, sizes: &[u64]) -> std::io::Result<()> {
         let mut servers = Vec::new();
         for &size in sizes {
             let body = Bytes::from(std::fs::read(dir.join(format!("{size}.jsonl")))?);
+            // Computed once here, so no request pays for hashing.
+            let hash = crate::digest::base64(&crate::digest::sha256(&body));
+            let header = |v: String| HeaderValue::try_from(v).map_err(std::io::Error::other);
             let app = Router::new()
                 .route(ROUTE, get(snapshot).post(drain).delete(delete))
+                .route(DIGEST_ROUTE, get(snapshot_with_digest))
                 .route("/bench/last-post", get(last_post))
                 .with_state(Snapshot {
                     body,
+                    etag: header(format!("\"sha256-{hash}\""))?,
+                    repr_digest: header(format!("sha-256=:{hash}:"))?,
                     last_post: Arc::default(),
                 });
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

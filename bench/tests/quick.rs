@@ -29,6 +29,8 @@ fn quick_run_writes_the_table() {
     for row in [
         "| 1.3 KB | hydrate | curl |",
         "| 1.3 KB | hydrate | Rust wasmtime, pre-instantiated |",
+        "| 1.3 KB | hydrate | Rust wasmtime, pre-instantiated, up-to-date (304) |",
+        "| 64 KiB | hydrate | Rust wasmtime, pre-instantiated, repr-digest checked |",
         "| 64 KiB | write | Rust wasmtime, cold process |",
     ] {
         let line = doc
