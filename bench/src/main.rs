@@ -6,7 +6,6 @@
 mod cases;
 mod child;
 mod data;
-mod digest;
 mod machine;
 mod orchestrate;
 mod report;
