@@ -40,7 +40,7 @@ fn quick_run_writes_the_table() {
         assert!(!line.contains("not available"), "{line}");
     }
     assert!(
-        doc.contains("| component ≤ 128 KiB |"),
+        doc.contains("| component ≤ 192 KiB (with snapshot versions) |"),
         "no targets:\n{doc}"
     );
 }
