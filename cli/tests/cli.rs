@@ -4,7 +4,7 @@
 mod common;
 
 use serde_json::Value;
-use snapshot_gateway::{mint_token, serve, GatewayConfig, RunningGateway, TokenClaims};
+use snapshot_gateway::{mint_token, TokenClaims};
 use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
@@ -37,20 +37,6 @@ fn json(out: &Output) -> Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-async fn gateway(dir: &Path) -> RunningGateway {
-    let db = dir.join("gw.sqlite3");
-    serve(
-        GatewayConfig::new(
-            "127.0.0.1:0".parse().unwrap(),
-            db.to_string_lossy(),
-            "cli-secret",
-        )
-        .with_prefix("/lobu"),
-    )
-    .await
-    .unwrap()
-}
-
 fn deployment_token() -> String {
     mint_token("cli-secret", &TokenClaims::deployment("o", "a", "c", TTL)).unwrap()
 }
@@ -58,7 +44,7 @@ fn deployment_token() -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn exit_codes_say_done_nothing_or_failed() {
     let tmp = tempfile::tempdir().unwrap();
-    let gw = gateway(tmp.path()).await;
+    let gw = common::gateway(tmp.path(), "cli-secret").await;
     let url = gw.base_url();
     let token = deployment_token();
     let session = tmp.path().join("pod/.openclaw/session.jsonl");

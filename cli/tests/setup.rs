@@ -3,10 +3,10 @@
 
 mod common;
 
-use snapshot_gateway::{mint_token, serve, GatewayConfig, RunningGateway, TokenClaims};
+use snapshot_gateway::{mint_token, TokenClaims};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+
 use std::process::Output;
 use std::time::Duration;
 
@@ -33,16 +33,6 @@ fn cli<S: AsRef<OsStr>>(args: &[S], env: &[(&str, &str)]) -> Output {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-async fn gateway(dir: &Path) -> RunningGateway {
-    let db = dir.join("gw.sqlite3");
-    serve(
-        GatewayConfig::new("127.0.0.1:0".parse().unwrap(), db.to_string_lossy(), SECRET)
-            .with_prefix("/lobu"),
-    )
-    .await
-    .unwrap()
 }
 
 #[test]
@@ -152,7 +142,7 @@ fn a_token_as_flag_and_file_together_is_a_usage_error() {
 #[tokio::test(flavor = "multi_thread")]
 async fn tokens_from_files_are_trimmed_preferred_to_the_environment_and_never_printed() {
     let tmp = tempfile::tempdir().unwrap();
-    let gw = gateway(tmp.path()).await;
+    let gw = common::gateway(tmp.path(), SECRET).await;
     let url = gw.base_url();
     let token = mint_token(SECRET, &TokenClaims::deployment("o", "a", "c", TTL)).unwrap();
     let run_token = mint_token(SECRET, &TokenClaims::for_run("o", "a", "c", 3, TTL)).unwrap();

@@ -2,23 +2,15 @@
 //! component built into it; `--component` still overrides, and a missing file
 //! says so (exit 4); `-v` logs one record per call on stderr, never the token.
 
-use snapshot_gateway::{mint_token, serve, GatewayConfig, RunningGateway, TokenClaims};
+mod common;
+
+use snapshot_gateway::{mint_token, TokenClaims};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
 const SECRET: &str = "shipped-secret";
 const TTL: Duration = Duration::from_secs(600);
-
-async fn gateway(dir: &Path) -> RunningGateway {
-    let db = dir.join("gw.sqlite3");
-    serve(
-        GatewayConfig::new("127.0.0.1:0".parse().unwrap(), db.to_string_lossy(), SECRET)
-            .with_prefix("/lobu"),
-    )
-    .await
-    .unwrap()
-}
 
 /// The CLI binary, copied into `dir`: nothing of the build tree beside it.
 fn copied_binary(dir: &Path) -> PathBuf {
@@ -49,7 +41,7 @@ async fn a_copied_binary_runs_its_built_in_component_and_logs_with_v() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir(tmp.path().join("bin")).unwrap();
     let bin = copied_binary(&tmp.path().join("bin"));
-    let gw = gateway(tmp.path()).await;
+    let gw = common::gateway(tmp.path(), SECRET).await;
     let url = gw.base_url();
     let token = mint_token(SECRET, &TokenClaims::deployment("o", "a", "c", TTL)).unwrap();
     let run_token = mint_token(SECRET, &TokenClaims::for_run("o", "a", "c", 9, TTL)).unwrap();

@@ -6,23 +6,13 @@
 mod common;
 
 use serde_json::{json, Value};
-use snapshot_gateway::{mint_token, serve, GatewayConfig, RunningGateway, TokenClaims};
+use snapshot_gateway::{mint_token, RunningGateway, TokenClaims};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, SystemTime};
 
 const SECRET: &str = "versions-secret";
 const TTL: Duration = Duration::from_secs(600);
-
-async fn gateway(dir: &Path) -> RunningGateway {
-    let db = dir.join("gw.sqlite3");
-    serve(
-        GatewayConfig::new("127.0.0.1:0".parse().unwrap(), db.to_string_lossy(), SECRET)
-            .with_prefix("/lobu"),
-    )
-    .await
-    .unwrap()
-}
 
 /// One pod's view: the gateway, a deployment token and a session file in a
 /// directory of its own.
@@ -109,7 +99,7 @@ fn json_of(out: &Output) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_hydrate_is_up_to_date_and_downloads_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let gw = gateway(tmp.path()).await;
+    let gw = common::gateway(tmp.path(), SECRET).await;
     let writer = Pod::new(&gw, tmp.path(), "writer");
     writer.append(r#"{"turn":1}"#);
     assert_eq!(writer.write(1, &[]).status.code(), Some(0));
@@ -147,7 +137,7 @@ async fn a_second_hydrate_is_up_to_date_and_downloads_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forked_write_is_diverged_and_no_validators_stores_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let gw = gateway(tmp.path()).await;
+    let gw = common::gateway(tmp.path(), SECRET).await;
     let seed = Pod::new(&gw, tmp.path(), "seed");
     seed.append(r#"{"turn":1}"#);
     assert_eq!(seed.write(1, &[]).status.code(), Some(0));
