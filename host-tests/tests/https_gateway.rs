@@ -145,6 +145,15 @@ fn assert_tls_refused(outcome: &Result<HydrateOutcome, Failure>) {
     assert_eq!(transport.kind, TransportKind::Tls, "{transport:?}");
 }
 
+/// A hydrate through `sandbox` is refused in the handshake: nothing reaches
+/// the gateway, nothing is written.
+async fn assert_refused(https: &HttpsGateway, ws: &Path, sandbox: &Sandbox) {
+    let outcome = hydrate(sandbox, &https.gateway.base_url()).await;
+    assert_tls_refused(&outcome);
+    https.assert_nothing_read();
+    assert!(is_empty(ws), "nothing written to the workspace");
+}
+
 fn is_empty(dir: &Path) -> bool {
     std::fs::read_dir(dir).expect("ls").next().is_none()
 }
@@ -173,11 +182,7 @@ async fn without_the_ca_the_handshake_is_refused_and_nothing_is_sent() {
     let ws = tempfile::tempdir().expect("workspace");
     let sandbox = Sandbox::new().preopen(ws.path(), "/workspace");
 
-    let outcome = hydrate(&sandbox, &https.gateway.base_url()).await;
-
-    assert_tls_refused(&outcome);
-    https.assert_nothing_read();
-    assert!(is_empty(ws.path()), "nothing written to the workspace");
+    assert_refused(&https, ws.path(), &sandbox).await;
     https.gateway.shutdown().await.expect("shutdown");
 }
 
@@ -190,11 +195,7 @@ async fn a_root_for_another_ca_is_refused_too() {
         .trust_roots_pem(https.other_ca_pem())
         .expect("the other CA's PEM");
 
-    let outcome = hydrate(&sandbox, &https.gateway.base_url()).await;
-
-    assert_tls_refused(&outcome);
-    https.assert_nothing_read();
-    assert!(is_empty(ws.path()), "nothing written to the workspace");
+    assert_refused(&https, ws.path(), &sandbox).await;
     https.gateway.shutdown().await.expect("shutdown");
 }
 
