@@ -3,9 +3,12 @@
 // gateway would not. `/s<SIZE>/worker/transcript/snapshot`: GET answers a
 // JSONL snapshot of exactly SIZE bytes (shaped like the reference gateway's,
 // see bench/src/data.rs), POST drains the body, DELETE answers 200.
+// `/v<SIZE>/…` is the same snapshot from a gateway with snapshot versions: GET
+// sends an `etag` and answers `if-none-match` naming it with 304 and no body.
 // `GET /stats` reports the POSTs drained, so the bench can check that every
 // write (the reference's and the drop-in's resolve with nothing) was sent.
 // Prints `listening PORT` when ready.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 
 const line = (i) => `${JSON.stringify({
@@ -35,13 +38,21 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
     return;
   }
-  const m = /^\/s(\d+)\/worker\/transcript\/snapshot$/.exec(req.url);
+  const m = /^\/([sv])(\d+)\/worker\/transcript\/snapshot$/.exec(req.url);
   if (!m) { res.writeHead(404).end(); return; }
   if (req.method === 'GET') {
-    const size = Number(m[1]);
-    if (!bodies.has(size)) bodies.set(size, snapshot(size));
-    const body = bodies.get(size);
-    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length });
+    const size = Number(m[2]);
+    if (!bodies.has(size)) {
+      const body = snapshot(size);
+      bodies.set(size, { body, etag: `"sha256-${createHash('sha256').update(body).digest('base64')}"` });
+    }
+    const { body, etag } = bodies.get(size);
+    if (m[1] === 'v' && req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { etag }).end();
+      return;
+    }
+    const versioned = m[1] === 'v' ? { etag } : {};
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length, ...versioned });
     res.end(body);
     return;
   }
