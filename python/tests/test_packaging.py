@@ -110,12 +110,12 @@ def test_wheel_built_from_the_sdist_works_outside_the_repository(tmp_path, gatew
     dist = tmp_path / "dist"
     result = build(project, dist)
     assert result.returncode == 0, result.stderr[-3000:]
-    wheel = dist / "transcript_snapshot-0.1.0-py3-none-any.whl"
-    sdist = dist / "transcript_snapshot-0.1.0.tar.gz"
+    wheel = dist / "transcript_snapshot-0.2.0-py3-none-any.whl"
+    sdist = dist / "transcript_snapshot-0.2.0.tar.gz"
     assert sorted(p.name for p in dist.iterdir()) == sorted([wheel.name, sdist.name])
     with tarfile.open(sdist) as tar:
         names = tar.getnames()
-    assert f"transcript_snapshot-0.1.0/src/{BUNDLED}" in names
+    assert f"transcript_snapshot-0.2.0/src/{BUNDLED}" in names
     assert not [n for n in names if "/tests/" in n]
     # A leftover of an earlier in-place build must not ship in the next wheel.
     stale = project / "build/lib/transcript_snapshot/removed_module.py"
@@ -129,8 +129,8 @@ def test_wheel_built_from_the_sdist_works_outside_the_repository(tmp_path, gatew
     with zipfile.ZipFile(wheel) as zf:
         assert zf.read(BUNDLED) == WASM.read_bytes()
         assert {n.split("/")[0] for n in zf.namelist()} == {
-            "transcript_snapshot", "transcript_snapshot-0.1.0.dist-info"}
-        metadata = zf.read("transcript_snapshot-0.1.0.dist-info/METADATA").decode()
+            "transcript_snapshot", "transcript_snapshot-0.2.0.dist-info"}
+        metadata = zf.read("transcript_snapshot-0.2.0.dist-info/METADATA").decode()
         zf.extractall(tmp_path / "site")
     wanted = tomllib.loads((PYDIR / "pyproject.toml").read_text())["project"]["dependencies"]
     requires = [Requirement(line.split(":", 1)[1]) for line in metadata.splitlines()

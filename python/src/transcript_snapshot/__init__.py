@@ -15,7 +15,7 @@ from .types import (ClearOutcome, Cleared, ComponentNotFoundError, ComponentTrap
                     Skipped, SnapshotError, Stored, TerminalStatus, Timeout, TimeoutKind,
                     TooLarge, Transport, TransportKind, UpToDate, WriteOutcome, describe)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "AsyncSnapshotClient", "LoadInfo", "SnapshotClient", "default_cache_dir",
