@@ -1,7 +1,7 @@
 // Writes the "Warm calls on Node and Bun" section of bench/RESULTS.md from
 // the reports of bench/hosts/warm.mjs --md (one per runtime), replacing the
-// section if it is there. bench/run.sh keeps the section when it rewrites
-// the rest of the file.
+// section if it is there (and leaving any later section, such as bench/load.sh's).
+// bench/run.sh keeps the section when it rewrites the rest of the file.
 // usage: node bench/hosts/warm-results.mjs REPORT.md… (bench/warm.sh --results does this;
 // several runs' reports may be given, in order)
 import fs from 'node:fs';
@@ -30,6 +30,9 @@ ${reports.join('\n\n')}
 `;
 let doc = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : '';
 const at = doc.indexOf(HEADING);
-doc = at >= 0 ? `${doc.slice(0, at)}${section}` : `${doc.trimEnd()}\n\n${section}`;
+// Up to the next section of its own level (bench/load.sh's), which stays.
+const next = at >= 0 ? doc.indexOf('\n## ', at + HEADING.length) : -1;
+const rest = next >= 0 ? `\n${doc.slice(next + 1)}` : '';
+doc = at >= 0 ? `${doc.slice(0, at)}${section}${rest}` : `${doc.trimEnd()}\n\n${section}`;
 fs.writeFileSync(results, doc);
 console.log(`written to ${results}`);

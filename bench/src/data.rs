@@ -59,6 +59,16 @@ fn escape_into(b: u8, out: &mut Vec<u8>) {
     }
 }
 
+/// `text` JSON-escaped as the component escapes it: the load mode's
+/// plain-HTTP envelope body.
+pub fn escaped(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 8);
+    for &b in text {
+        escape_into(b, &mut out);
+    }
+    out
+}
+
 /// The request body `write` sends for `snapshot` with run id 1, for curl's
 /// `--data-binary @file`. Streams in 1 MiB chunks.
 pub fn write_envelope(snapshot: &Path, path: &Path) -> Result<u64> {

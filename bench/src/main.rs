@@ -1,11 +1,15 @@
 //! `snapshot-bench`: hydrate and write through the transcript-snapshot
 //! component on every host, against curl and the reference TypeScript client.
 //! See bench/README.md. Subcommands `serve` and `rust-host` are the children
-//! the benchmark starts.
+//! the benchmark starts; `load` is bench/load.sh's gateway under load.
 
 mod cases;
 mod child;
 mod data;
+mod load;
+mod load_procs;
+mod load_report;
+mod load_workers;
 mod machine;
 mod orchestrate;
 mod report;
@@ -56,6 +60,8 @@ enum Command {
     },
     /// One run on the Rust wasmtime host (started by the benchmark).
     RustHost(rust_host::Args),
+    /// The reference gateway under N concurrent workers (bench/load.sh).
+    Load(load::Args),
 }
 
 const STANDARD_SIZES: [u64; 5] = [1300, 633_000, 4 << 20, 64 << 20, 256 << 20];
@@ -125,9 +131,15 @@ fn bench(cli: Cli) -> Result<(), String> {
     let results = results.map_err(|e| format!("benchmark failed: {e}"))?;
     let mut doc = machine::document(&results, &before, component_bytes, cfg.runs, cli.quick);
     let out = cli.out.unwrap_or_else(|| root().join("bench/RESULTS.md"));
-    // bench/warm.sh's section (warm calls on Node and Bun) is not measured here: keep it.
+    // The sections of bench/warm.sh (warm calls on Node and Bun) and
+    // bench/load.sh (the gateway under load) are not measured here: keep them,
+    // from whichever comes first to the end.
     if let Ok(old) = std::fs::read_to_string(&out) {
-        if let Some(at) = old.find(WARM_SECTION) {
+        let kept = [WARM_SECTION, load_report::HEADING]
+            .iter()
+            .filter_map(|h| old.find(h))
+            .min();
+        if let Some(at) = kept {
             doc.push('\n');
             doc.push_str(&old[at..]);
         }
@@ -146,6 +158,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Serve { dir, sizes }) => serve::run(&dir, &sizes).map_err(|e| e.to_string()),
         Some(Command::RustHost(ref args)) => rust_host::run(args),
+        Some(Command::Load(ref args)) => load::run(args),
         None => bench(cli),
     };
     match result {
