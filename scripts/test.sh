@@ -15,13 +15,15 @@ step "clippy (wasm32-wasip2)" cargo clippy --target wasm32-wasip2 -p transcript-
 # Every program the suites run is built once, by the test build (a plain
 # `cargo build` would resolve features differently and rebuild wasmtime), and
 # handed to every suite by path: none builds one again.
-step "build every test and program" cargo test --workspace --no-run --quiet
+# The paths are set before that build: the host crate's build script reads
+# TRANSCRIPT_SNAPSHOT_WASM, and a change to it would rebuild what depends on it.
 target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
 export TRANSCRIPT_SNAPSHOT_WASM="$target/wasm32-wasip2/release/transcript_snapshot.wasm"
 export CONFORMANCE_BIN="$target/debug/conformance"
 export SNAPSHOT_GATEWAY_BIN="$target/debug/snapshot-gateway"
 export PG_CLUSTER_BIN="$target/debug/pg-cluster"
 export TRANSCRIPT_SNAPSHOT_CLI="$target/debug/transcript-snapshot"
+step "build every test and program" cargo test --workspace --no-run --quiet
 
 step "Rust tests: unit, wasmtime, conformance, gateway, CLI" cargo test --workspace --no-fail-fast
 step "Node (jco): install" npm --prefix js ci --no-audit --no-fund
