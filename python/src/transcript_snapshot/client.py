@@ -189,16 +189,23 @@ class SnapshotClient:
         if iface is None:
             raise ValueError(f"{path} does not export {INTERFACE}")
         self._funcs = {name: self._component.get_export_index(name, iface) for name in _FUNCS}
+        self._linker: Optional[Linker] = None
 
     def _instantiate(self):
         # The only place a Store is created. wasmtime-py aborts the whole
         # process (an uncatchable panic) when a guest uses wasi:http on a store
-        # without `set_wasi_http`, so the linker's `add_wasi_http` and the
-        # store's `set_wasi_http` live together here and nowhere else.
+        # without `set_wasi_http`, so the linker's `add_wasi_http` and
+        # the store's `set_wasi_http` live here and nowhere else.
         engine = _engine()
-        linker = Linker(engine)
-        linker.add_wasip2()
-        linker.add_wasi_http()
+        linker = self._linker
+        if linker is None:
+            # Made once per client (two threads racing here both make a valid
+            # one): instantiating only reads it, and setting one up was most of
+            # a call's instantiation cost.
+            linker = Linker(engine)
+            linker.add_wasip2()
+            linker.add_wasi_http()
+            self._linker = linker
         wasi = wasmtime.WasiConfig()
         for host, guest in self._preopens:
             wasi.preopen_dir(host, guest)
