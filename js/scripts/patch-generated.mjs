@@ -42,3 +42,26 @@ export function patchGenerated(path) {
   writeFileSync(path, source);
   return PATCHES.map((p) => p.what);
 }
+
+/**
+ * The caller-thread bindings (jco's JSPI mode) take the JSPI API as a fourth
+ * argument of `instantiate` instead of reading WebAssembly's: native JSPI, or
+ * src/main/asyncify.js's polyfill of it, chosen per instance.
+ */
+export function patchJspi(path) {
+  let source = readFileSync(path, 'utf8');
+  const edits = [
+    ['instantiate: JSPI API as an argument',
+      'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate) {',
+      'export function instantiate(getCoreModule, imports, instantiateCore = WebAssembly.instantiate, jspi = WebAssembly) { // patched: see js/scripts/patch-generated.mjs'],
+    ['Suspending from it', /new WebAssembly\.Suspending\(/g, 'new jspi.Suspending('],
+    ['promising from it', /WebAssembly\.promising\(/g, 'jspi.promising('],
+  ];
+  for (const [what, find, replace] of edits) {
+    const n = typeof find === 'string' ? source.split(find).length - 1 : source.match(find)?.length ?? 0;
+    if (n < 1) throw new Error(`patch "${what}" matched nothing in ${path}: was jco upgraded?`);
+    source = typeof find === 'string' ? source.replace(find, replace) : source.replace(find, replace);
+  }
+  writeFileSync(path, source);
+  return edits.map(([what]) => what);
+}

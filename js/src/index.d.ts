@@ -140,6 +140,13 @@ export interface OpenOptions {
   allowedAuthorities?: string[];
   /** Where each call's record goes; none by default. */
   logger?: Logger;
+  /**
+   * EXPERIMENTAL. `'worker'` (default): the component runs in a worker thread of its own.
+   * `'caller'`: it runs on the calling thread and is suspended while it waits (JSPI, or an
+   * Asyncify polyfill of it); no worker, no messages between threads. The environment
+   * variable `TRANSCRIPT_SNAPSHOT_THREAD` sets the default (also for the drop-ins).
+   */
+  thread?: 'worker' | 'caller';
 }
 
 /** One sandboxed component instance in its own worker thread. Calls on one client run one at a time. */

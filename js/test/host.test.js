@@ -307,3 +307,31 @@ describe('README example', () => {
     }
   });
 });
+
+// EXPERIMENTAL: the component on the caller's thread (src/caller/). The whole
+// conformance suite runs this way with TRANSCRIPT_SNAPSHOT_THREAD=caller.
+describe("thread: 'caller'", () => {
+  it('hydrates and writes on the caller thread, and the event loop keeps turning', async () => {
+    const gw = await startGateway((req) => (req.method === 'GET' ? { body: '{"n":1}\n', delayMs: 300 } : { status: 201, body: '{}' }));
+    const dir = await sandbox('caller');
+    const client = await SnapshotClient.open({ preopens: { '/workspace': dir }, thread: 'caller' });
+    try {
+      let ticks = 0;
+      const timer = setInterval(() => { ticks += 1; }, 50);
+      const h = await client.hydrate({ url: gw.url, token: TOKEN }, SESSION);
+      clearInterval(timer);
+      assert.deepEqual(h, { kind: 'hydrated', bytes: 8, attempts: 1 });
+      assert.ok(ticks >= 3, `the timer fired ${ticks} times during a 300 ms wait`);
+      assert.equal(await readFile(path.join(dir, '.openclaw/session.jsonl'), 'utf8'), '{"n":1}\n');
+      const w = await client.write(gw.url, RUN, SESSION, 'completed');
+      assert.equal(w.kind, 'stored');
+    } finally {
+      await client.close();
+      await gw.close();
+    }
+  });
+
+  it('refuses an unknown thread', async () => {
+    await assert.rejects(SnapshotClient.open({ preopens: {}, thread: 'other' }), TypeError);
+  });
+});

@@ -115,10 +115,11 @@ export class SnapshotClient {
     worker.unref(); // an idle client never keeps the process alive
   }
 
-  static async open({ preopens = {}, allowedAuthorities, logger } = {}) {
+  static async open({ preopens = {}, allowedAuthorities, logger, thread } = {}) {
     return start({
       preopens: await checkPreopens(preopens),
       allowedAuthorities: checkAuthorities(allowedAuthorities),
+      thread: checkThread(thread),
     }, checkLogger(logger));
   }
 
@@ -225,10 +226,26 @@ export class SnapshotClient {
  * brings. Internal: the drop-in functions share one such client.
  */
 export function openPerCallClient() {
-  return start({ preopens: {}, perCallPreopens: true }, null);
+  return start({ preopens: {}, perCallPreopens: true, thread: checkThread() }, null);
+}
+
+/**
+ * `thread`: 'worker' (the default: the component runs in a worker thread of
+ * its own) or 'caller' (EXPERIMENTAL: on the caller's thread, suspended while it
+ * waits; ../caller/engine.js). TRANSCRIPT_SNAPSHOT_THREAD sets the default.
+ */
+function checkThread(thread) {
+  const t = thread ?? process.env.TRANSCRIPT_SNAPSHOT_THREAD ?? 'worker';
+  if (t !== 'worker' && t !== 'caller') throw new TypeError("thread must be 'worker' or 'caller'");
+  return t;
 }
 
 async function start(sandbox, logger) {
+  if (sandbox.thread === 'caller') {
+    const { CallerThread } = await import('../caller/engine.js');
+    const engine = await CallerThread.start(sandbox);
+    return new SnapshotClient(PRIVATE, engine, engine.http, logger);
+  }
   // The worker's link to the HTTP performed on this thread: a port for the
   // messages, and a word of shared memory to wake it when it is blocked.
   const { port1, port2 } = new MessageChannel();

@@ -307,6 +307,25 @@ class Transfer {
  * on. Returns `{ close }`, which destroys every connection still open.
  */
 export function serveHttp(port, signal) {
+  const host = httpHost(port, signal);
+  // The worker sends what it wrote before it next waits as one batch (../worker/channel.js).
+  port.on('message', (m) => unpack(m, host.receive));
+  port.unref(); // calls keep the process alive through the worker, not through this port
+  return {
+    close() {
+      host.close();
+      port.close();
+    },
+  };
+}
+
+/**
+ * The same host without the port listener: `receive(message)` takes the
+ * guest side's messages, answers go through `port.postMessage` and wake it
+ * through `signal` (see Outbox). The caller-thread mode
+ * (../caller/channel.js) calls it directly, in the same thread.
+ */
+export function httpHost(port, signal) {
   const outbox = new Outbox(port, signal);
   const post = (message, transfer) => outbox.post(message, transfer);
   const transfers = new Map();
@@ -342,15 +361,13 @@ export function serveHttp(port, signal) {
     }
     else if (m.op === MESSAGE.ABORT) t?.abort();
   };
-  // The worker sends what it wrote before it next waits as one batch (../worker/channel.js).
-  port.on('message', (m) => unpack(m, receive));
-  port.unref(); // calls keep the process alive through the worker, not through this port
   return {
+    receive,
+    sync,
     close() {
       abortAll();
       agents.http.destroy();
       agents.https.destroy();
-      port.close();
     },
   };
 }

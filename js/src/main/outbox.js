@@ -14,11 +14,18 @@ export class Outbox {
   #scheduled = false;
   #wakes = false; // some queued message is one the worker may be waiting for
 
-  /** `port`: the worker's MessagePort; `signal`: the SharedArrayBuffer it waits on. */
+  /**
+   * `port`: the worker's MessagePort; `signal`: the SharedArrayBuffer it waits
+   * on, or a function that wakes the guest (the caller-thread mode, where
+   * `port` is ../caller/channel.js's in-process one).
+   */
   constructor(port, signal) {
     this.#port = port;
-    this.#wake = new Int32Array(signal);
+    if (typeof signal === 'function') this.#notify = signal;
+    else this.#wake = new Int32Array(signal);
   }
+
+  #notify = null;
 
   /**
    * Queues a message (and the buffers it transfers) for the end of this turn.
@@ -64,6 +71,10 @@ export class Outbox {
       return; // the port is closed: the client is gone
     }
     if (!wakes) return;
+    if (this.#notify !== null) {
+      this.#notify();
+      return;
+    }
     Atomics.add(this.#wake, 0, 1);
     Atomics.notify(this.#wake, 0);
   }

@@ -133,6 +133,11 @@ export class Descriptor {
     finalizer.unregister(this);
     const fd = this.#fd;
     this.#fd = null;
+    if (this.#wroteBack && this.#writeBack.closeAfterWriteBack) {
+      // The caller-thread mode cannot block: the fd closes once its write-back is over.
+      this.#writeBack.closeAfterWriteBack(fd, () => { try { fs.closeSync(fd); } catch { /* already closed */ } });
+      return;
+    }
     try {
       if (this.#wroteBack) this.#writeBack.settleWriteBack(fd);
     } finally {
@@ -229,6 +234,9 @@ export class Descriptor {
   // faster (see ../disk-path.js); here when there is no channel (tests).
   #waiting(call, syncCall, ...args) {
     const channel = this.#writeBack;
+    // The caller-thread mode (../../caller/channel.js): on libuv's pool, and
+    // the guest is suspended on the promise (these imports are async there).
+    if (channel?.asyncFs) return channel.asyncFs(call, ...args).catch((e) => { throw fsErrorCode(e); });
     if (!channel?.blockingFs) {
       wasi(() => syncCall(...args));
       return;
@@ -244,19 +252,19 @@ export class Descriptor {
   }
 
   sync() {
-    if (!this.#preopen) {
-      this.#waiting('fsync', fs.fsyncSync, this.#open());
-      return;
-    }
+    if (!this.#preopen) return this.#waiting('fsync', fs.fsyncSync, this.#open());
     // A preopen holds no fd: open its directory just to sync it (the shim
     // refused with 'invalid'; the guest tolerates either).
     const fd = wasi(() => fs.openSync(realpath(this.#root), O_RDONLY | O_DIRECTORY));
-    try { this.#waiting('fsync', fs.fsyncSync, fd); } finally { fs.closeSync(fd); }
+    let done;
+    try { done = this.#waiting('fsync', fs.fsyncSync, fd); } finally { if (!done) fs.closeSync(fd); }
+    if (done) return done.finally(() => fs.closeSync(fd));
+    return undefined;
   }
 
   syncData() {
     if (this.#preopen) throw 'invalid';
-    this.#waiting('fdatasync', fs.fdatasyncSync, this.#open());
+    return this.#waiting('fdatasync', fs.fdatasyncSync, this.#open());
   }
 
   // A hint. `dont-need` on a file being written starts its write-back now
@@ -304,7 +312,7 @@ export class Descriptor {
     if (!(newDescriptor instanceof Descriptor)) throw 'bad-descriptor';
     const from = this.#resolve(oldPath);
     const to = newDescriptor.#resolve(newPath);
-    this.#waiting('rename', fs.renameSync, from.host, to.host);
+    return this.#waiting('rename', fs.renameSync, from.host, to.host);
   }
 
   getFlags() { return this.#flags; }

@@ -23,8 +23,11 @@ export function createPoll(channel) {
       return false;
     }
 
+    // On the caller's thread (../../caller/channel.js) waitFor returns a
+    // promise, and so do block and poll (async imports there).
     block() {
-      channel.waitFor(this.#test, this.#at);
+      const waited = channel.waitFor(this.#test, this.#at);
+      return waited instanceof Promise ? waited.then(() => undefined) : undefined;
     }
 
     static poll(list) {
@@ -39,10 +42,13 @@ export function createPoll(channel) {
         return out;
       };
       let found = [];
-      channel.waitFor(() => (found = readyOnes()).length > 0, at);
-      // Woken by the earliest instant: that pollable's own test now holds.
-      if (found.length === 0) found = readyOnes();
-      return Uint32Array.from(found);
+      const done = () => {
+        // Woken by the earliest instant: that pollable's own test now holds.
+        if (found.length === 0) found = readyOnes();
+        return Uint32Array.from(found);
+      };
+      const waited = channel.waitFor(() => (found = readyOnes()).length > 0, at);
+      return waited instanceof Promise ? waited.then(done) : done();
     }
   }
 
