@@ -30,6 +30,9 @@ step "Node (jco): install" npm --prefix js ci --no-audit --no-fund
 step "Node (jco): transpile" npm --prefix js run build
 step "Node (jco): tests" npm --prefix js test
 step "Bun (jco): tests" npm --prefix js run test:bun
+# The experimental caller-thread mode (js/README.md) passes the same suites.
+step "Node (jco, caller thread): tests" env TRANSCRIPT_SNAPSHOT_THREAD=caller npm --prefix js test
+step "Bun (jco, caller thread): tests" env TRANSCRIPT_SNAPSHOT_THREAD=caller npm --prefix js run test:bun
 [ -x python/.venv/bin/python ] || step "Python: virtual environment" python3 -m venv python/.venv
 step "Python (wasmtime-py): install" python/.venv/bin/pip install --quiet -r python/requirements.lock
 step "Python (wasmtime-py): tests" bash -c "cd python && .venv/bin/python -m pytest -q"
