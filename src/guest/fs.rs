@@ -83,9 +83,12 @@ impl SessionFile {
     /// Creates this call's own staging file beside the session file, under a
     /// fresh name (see [`staging`]) and exclusively, so no other call can be
     /// writing into it. `timeout_ms` is the call's deadline, which the name
-    /// carries for [`SessionFile::remove_stale_temps`].
+    /// carries for [`SessionFile::remove_stale_temps`]. Missing parent
+    /// directories are created when the first try says so: on the common path
+    /// (they exist) that costs no call.
     pub fn create_staging(&self, timeout_ms: u32) -> Result<Staging<'_>, Error> {
         let mut tries = 1;
+        let mut made_parents = false;
         loop {
             let tag = wasi::random::insecure::get_insecure_random_u64();
             let path = self
@@ -108,6 +111,10 @@ impl SessionFile {
                 // Two equal 64-bit tags: only a poor random source makes this
                 // happen twice.
                 Err(ErrorCode::Exist) if tries < CREATE_TRIES => tries += 1,
+                Err(ErrorCode::NoEntry) if !made_parents && !self.at.dirs.is_empty() => {
+                    self.create_parents()?;
+                    made_parents = true;
+                }
                 Err(code) => return Err(error("create temporary file", code)),
             }
         }

@@ -6,6 +6,7 @@ use super::deadline::Timing;
 use super::fs::{self, SessionFile};
 use super::http::{self, BodyReader, Request};
 use super::prepare::{prepare, Prepared};
+use super::sidecar::NoSidecar;
 use crate::body_length::{parse_content_length, BodyCounter};
 use crate::classify::{hydrate_status, HydrateStatus};
 use crate::options::{Operation, Resolved};
@@ -46,10 +47,13 @@ fn fetch(
 
     let timing = Timing::start(&limits);
     // The version the file holds, only while it is untouched since recorded.
-    let current = limits
-        .use_validators
-        .then(|| file.read_sidecar())
-        .flatten()
+    // Not looked for with validators off: then a sidecar may be there.
+    let recorded = limits.use_validators.then(|| file.read_sidecar());
+    let sidecar = SidecarSeen {
+        may_exist: !matches!(recorded, Some(Err(NoSidecar))),
+    };
+    let current = recorded
+        .and_then(|r| r.ok().flatten())
         .filter(|s| file.stamp() == Some(s.stamp));
     let request = Request {
         method: Method::Get,
@@ -62,7 +66,7 @@ fn fetch(
     // Staging files left by crashed hydrates go, whatever happens next.
     file.remove_stale_temps();
     let (found, attempts) = attempts::run(&limits.retry, &timing.deadline, || {
-        attempt(&request, &limits, &timing, &file)
+        attempt(&request, &limits, &timing, &file, &sidecar)
     })?;
     Ok(match found {
         Found::Snapshot(bytes) => HydrateOutcome::Hydrated(Hydrated { bytes, attempts }),
@@ -71,12 +75,27 @@ fn fetch(
     })
 }
 
+/// What this call knows of the session file's sidecar before it answers.
+struct SidecarSeen {
+    /// False only when this call saw there is none: nothing to remove.
+    may_exist: bool,
+}
+
+impl SidecarSeen {
+    fn remove(&self, file: &SessionFile) {
+        if self.may_exist {
+            file.remove_sidecar();
+        }
+    }
+}
+
 /// One GET, streamed into the staging file and promoted on success.
 fn attempt(
     request: &Request<'_>,
     limits: &Resolved,
     timing: &Timing,
     file: &SessionFile,
+    sidecar: &SidecarSeen,
 ) -> Result<Found, AttemptError> {
     let in_flight = http::send(request, limits, timing)?;
     let response = http::response(&in_flight.response, timing)?;
@@ -85,7 +104,7 @@ fn attempt(
         HydrateStatus::NoSnapshot => {
             // The gateway holds no version (a reset cleared it): a record
             // kept now would make the next write report a false fork.
-            file.remove_sidecar();
+            sidecar.remove(file);
             return Ok(Found::Nothing);
         }
         HydrateStatus::NotModified => return Ok(Found::Current),
@@ -100,7 +119,6 @@ fn attempt(
         BodyHash::new(version::expected_sha256(&digests)).map_err(|_| Error::DigestMismatch)?;
     let mut body = BodyReader::new(response, timing)?;
 
-    file.create_parents()?;
     let staging = file.create_staging(limits.timeout_ms)?;
     let temp = staging.file()?;
     let mut unflushed_from = 0;
@@ -122,13 +140,15 @@ fn attempt(
     fs::sync_file(temp)?;
     // Renaming keeps the modification time, so this is the promoted file's
     // stamp; taken here, it cannot describe another call's file renamed later.
-    let stamp = temp.stat().ok().map(|s| fs::stamp(&s));
+    let record = etag
+        .filter(|_| limits.use_validators)
+        .and_then(|etag| Some((etag, fs::stamp(&temp.stat().ok()?))));
     // The old record goes first: a crash before the new one is written
     // leaves none, never one naming a version the file no longer holds.
-    file.remove_sidecar();
+    sidecar.remove(file);
     staging.promote()?;
     file.sync_parent();
-    if let (true, Some(etag), Some(stamp)) = (limits.use_validators, etag, stamp) {
+    if let Some((etag, stamp)) = record {
         file.write_sidecar(&Sidecar { etag, stamp });
     }
     Ok(Found::Snapshot(bytes))

@@ -11,6 +11,9 @@ use crate::version::{self, Sidecar, Stamp};
 use alloc::string::String;
 use wasi::filesystem::types::{DescriptorFlags, ErrorCode, OpenFlags, PathFlags};
 
+/// No sidecar beside the session file.
+pub struct NoSidecar;
+
 /// Largest sidecar read: the format's fixed lines plus the longest etag.
 const MAX_SIDECAR_BYTES: u64 = 1024;
 
@@ -29,19 +32,29 @@ impl SessionFile {
         Some(super::fs::stamp(&stat))
     }
 
-    /// The recorded version; `None` when there is none or it is unreadable.
-    pub fn read_sidecar(&self) -> Option<Sidecar> {
-        let file = self
-            .root
-            .open_at(
-                PathFlags::empty(),
-                &self.sidecar_path(),
-                OpenFlags::empty(),
-                DescriptorFlags::READ,
-            )
-            .ok()?;
-        let (bytes, _) = file.read(MAX_SIDECAR_BYTES, 0).ok()?;
-        Sidecar::parse(&bytes)
+    /// The recorded version: `Ok(None)` when a sidecar is there but
+    /// unreadable or not the format, `Err(NoSidecar)` when there is none (so
+    /// there is nothing to remove later either).
+    pub fn read_sidecar(&self) -> Result<Option<Sidecar>, NoSidecar> {
+        let file = match self.root.open_at(
+            PathFlags::empty(),
+            &self.sidecar_path(),
+            OpenFlags::empty(),
+            DescriptorFlags::READ,
+        ) {
+            Ok(file) => file,
+            Err(ErrorCode::NoEntry) => return Err(NoSidecar),
+            Err(_) => return Ok(None),
+        };
+        Ok(file
+            .read(MAX_SIDECAR_BYTES, 0)
+            .ok()
+            .and_then(|(bytes, _)| Sidecar::parse(&bytes)))
+    }
+
+    /// The usable recorded version, if any.
+    pub fn recorded_version(&self) -> Option<Sidecar> {
+        self.read_sidecar().ok().flatten()
     }
 
     /// Forgets the recorded version.

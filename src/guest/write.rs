@@ -167,7 +167,7 @@ fn send(
     // if another snapshot has become the latest since.
     let base = limits
         .use_validators
-        .then(|| place.read_sidecar())
+        .then(|| place.recorded_version())
         .flatten()
         .filter(|s| version::can_match(&s.etag));
     let request = Request {
