@@ -6,7 +6,7 @@ use super::deadline::Timing;
 use super::fs::{self, SessionFile};
 use super::http::{self, BodyReader, Request};
 use super::prepare::{prepare, Prepared};
-use super::sidecar::NoSidecar;
+use super::sidecar::Seen;
 use crate::body_length::{parse_content_length, BodyCounter};
 use crate::classify::{hydrate_status, HydrateStatus};
 use crate::options::{Operation, Resolved};
@@ -47,13 +47,10 @@ fn fetch(
 
     let timing = Timing::start(&limits);
     // The version the file holds, only while it is untouched since recorded.
-    // Not looked for with validators off: then a sidecar may be there.
-    let recorded = limits.use_validators.then(|| file.read_sidecar());
-    let sidecar = SidecarSeen {
-        may_exist: !matches!(recorded, Some(Err(NoSidecar))),
-    };
-    let current = recorded
-        .and_then(|r| r.ok().flatten())
+    let sidecar = file.look_up_sidecar(limits.use_validators);
+    let current = sidecar
+        .version
+        .as_ref()
         .filter(|s| file.stamp() == Some(s.stamp));
     let request = Request {
         method: Method::Get,
@@ -61,7 +58,7 @@ fn fetch(
         token: &gateway.token,
         content_type: None,
         content_length: None,
-        condition: current.as_ref().map(|s| ("if-none-match", s.etag.as_str())),
+        condition: current.map(|s| ("if-none-match", s.etag.as_str())),
     };
     // Staging files left by crashed hydrates go, whatever happens next.
     file.remove_stale_temps();
@@ -75,27 +72,13 @@ fn fetch(
     })
 }
 
-/// What this call knows of the session file's sidecar before it answers.
-struct SidecarSeen {
-    /// False only when this call saw there is none: nothing to remove.
-    may_exist: bool,
-}
-
-impl SidecarSeen {
-    fn remove(&self, file: &SessionFile) {
-        if self.may_exist {
-            file.remove_sidecar();
-        }
-    }
-}
-
 /// One GET, streamed into the staging file and promoted on success.
 fn attempt(
     request: &Request<'_>,
     limits: &Resolved,
     timing: &Timing,
     file: &SessionFile,
-    sidecar: &SidecarSeen,
+    sidecar: &Seen,
 ) -> Result<Found, AttemptError> {
     let in_flight = http::send(request, limits, timing)?;
     let response = http::response(&in_flight.response, timing)?;
@@ -104,7 +87,7 @@ fn attempt(
         HydrateStatus::NoSnapshot => {
             // The gateway holds no version (a reset cleared it): a record
             // kept now would make the next write report a false fork.
-            sidecar.remove(file);
+            file.forget_version(sidecar);
             return Ok(Found::Nothing);
         }
         HydrateStatus::NotModified => return Ok(Found::Current),
@@ -145,7 +128,7 @@ fn attempt(
         .and_then(|etag| Some((etag, fs::stamp(&temp.stat().ok()?))));
     // The old record goes first: a crash before the new one is written
     // leaves none, never one naming a version the file no longer holds.
-    sidecar.remove(file);
+    file.forget_version(sidecar);
     staging.promote()?;
     file.sync_parent();
     if let Some((etag, stamp)) = record {

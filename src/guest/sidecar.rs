@@ -11,8 +11,14 @@ use crate::version::{self, Sidecar, Stamp};
 use alloc::string::String;
 use wasi::filesystem::types::{DescriptorFlags, ErrorCode, OpenFlags, PathFlags};
 
-/// No sidecar beside the session file.
-pub struct NoSidecar;
+/// What a call saw of the sidecar before it sent anything.
+pub struct Seen {
+    /// The recorded version, when validators are on and it is usable.
+    pub version: Option<Sidecar>,
+    /// False only when the call saw there is none: then a call that must
+    /// forget the version has nothing to remove.
+    may_exist: bool,
+}
 
 /// Largest sidecar read: the format's fixed lines plus the longest etag.
 const MAX_SIDECAR_BYTES: u64 = 1024;
@@ -32,10 +38,16 @@ impl SessionFile {
         Some(super::fs::stamp(&stat))
     }
 
-    /// The recorded version: `Ok(None)` when a sidecar is there but
-    /// unreadable or not the format, `Err(NoSidecar)` when there is none (so
-    /// there is nothing to remove later either).
-    pub fn read_sidecar(&self) -> Result<Option<Sidecar>, NoSidecar> {
+    /// Reads the sidecar; with validators off it is not looked at (so it
+    /// may be there). A sidecar unreadable or not in the format is no version.
+    pub fn look_up_sidecar(&self, use_validators: bool) -> Seen {
+        let unknown = Seen {
+            version: None,
+            may_exist: true,
+        };
+        if !use_validators {
+            return unknown;
+        }
         let file = match self.root.open_at(
             PathFlags::empty(),
             &self.sidecar_path(),
@@ -43,22 +55,31 @@ impl SessionFile {
             DescriptorFlags::READ,
         ) {
             Ok(file) => file,
-            Err(ErrorCode::NoEntry) => return Err(NoSidecar),
-            Err(_) => return Ok(None),
+            Err(ErrorCode::NoEntry) => {
+                return Seen {
+                    version: None,
+                    may_exist: false,
+                }
+            }
+            Err(_) => return unknown,
         };
-        Ok(file
-            .read(MAX_SIDECAR_BYTES, 0)
-            .ok()
-            .and_then(|(bytes, _)| Sidecar::parse(&bytes)))
+        Seen {
+            version: file
+                .read(MAX_SIDECAR_BYTES, 0)
+                .ok()
+                .and_then(|(bytes, _)| Sidecar::parse(&bytes)),
+            may_exist: true,
+        }
     }
 
-    /// The usable recorded version, if any.
-    pub fn recorded_version(&self) -> Option<Sidecar> {
-        self.read_sidecar().ok().flatten()
+    /// Forgets the recorded version, unless `seen` showed there is none.
+    pub fn forget_version(&self, seen: &Seen) {
+        if seen.may_exist {
+            self.remove_sidecar();
+        }
     }
 
-    /// Forgets the recorded version.
-    pub fn remove_sidecar(&self) {
+    fn remove_sidecar(&self) {
         let _ = self.root.unlink_file_at(&self.sidecar_path());
     }
 

@@ -13,6 +13,7 @@ use super::deadline::Timing;
 use super::fs::{self, SessionFile};
 use super::http::{self, BodyWriter, InFlight, Request};
 use super::prepare::{prepare, Prepared};
+use super::sidecar::Seen;
 use crate::classify::{write_status, WriteAccepted};
 use crate::fingerprint::Fingerprint;
 use crate::json_escape::{escape_bytes, Counter, JsonEscaper};
@@ -165,10 +166,10 @@ fn send(
     let (head, tail) = envelope(run.run_id);
     // The version this file grew from: the gateway refuses the write (412)
     // if another snapshot has become the latest since.
-    let base = limits
-        .use_validators
-        .then(|| place.recorded_version())
-        .flatten()
+    let sidecar = place.look_up_sidecar(limits.use_validators);
+    let base = sidecar
+        .version
+        .as_ref()
         .filter(|s| version::can_match(&s.etag));
     let request = Request {
         method: Method::Post,
@@ -176,7 +177,7 @@ fn send(
         token: &run.token,
         content_type: Some("application/json"),
         content_length: Some(head.len() as u64 + seen.escaped + tail.len() as u64),
-        condition: base.as_ref().map(|s| ("if-match", s.etag.as_str())),
+        condition: base.map(|s| ("if-match", s.etag.as_str())),
     };
     let post = Post {
         request: &request,
@@ -190,7 +191,7 @@ fn send(
     // Retrying is safe: a retry of a write the gateway already stored gets
     // 409, which the gateway checks before any precondition.
     let answer = attempts::run(&limits.retry, &timing.deadline, || post.attempt());
-    remember(&place, &answer, stamp, limits.use_validators);
+    remember(&place, &sidecar, &answer, stamp, limits.use_validators);
     let (answer, attempts) = answer?;
     Ok(match answer.accepted {
         WriteAccepted::Stored(status) => WriteOutcome::Stored(Stored {
@@ -212,7 +213,13 @@ fn send(
 /// version is latest unknown (a 409, or a failure after which the gateway
 /// may have stored this run), and a stale record would report a false fork
 /// on the next write, so it goes.
-fn remember(place: &SessionFile, answer: &Result<(Answer, u32), Failure>, stamp: Stamp, on: bool) {
+fn remember(
+    place: &SessionFile,
+    seen: &Seen,
+    answer: &Result<(Answer, u32), Failure>,
+    stamp: Stamp,
+    on: bool,
+) {
     match answer {
         Ok((a, _)) if a.accepted == WriteAccepted::Diverged => {}
         Ok((
@@ -226,7 +233,7 @@ fn remember(place: &SessionFile, answer: &Result<(Answer, u32), Failure>, stamp:
             etag: etag.clone(),
             stamp,
         }),
-        _ => place.remove_sidecar(),
+        _ => place.forget_version(seen),
     }
 }
 
