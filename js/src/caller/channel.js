@@ -8,20 +8,19 @@
 import fs from 'node:fs';
 import { hrtime } from 'node:process';
 import { httpHost } from '../main/http-host.js';
+import { Exchanges } from '../shared/exchanges.js';
 import { MESSAGE, unpack } from '../shared/protocol.js';
 
 const FS_CALLS = { fsync: fs.fsync, fdatasync: fs.fdatasync, rename: fs.rename };
 
 export class LocalChannel {
-  #receivers = new Map();
-  #nextId = 1;
+  #exchanges = new Exchanges();
   #out = [];
   #inbox = [];
   #waiter = null;
   #timer = null; // the waiter's deadline
   #shut = false;
   #host;
-  #deliver = (m) => this.#receivers.get(m.id)?.(m);
 
   constructor() {
     const port = { postMessage: (packed) => this.#inbox.push(packed) };
@@ -39,13 +38,11 @@ export class LocalChannel {
   }
 
   open(receive) {
-    const id = this.#nextId++;
-    this.#receivers.set(id, receive);
-    return id;
+    return this.#exchanges.open(receive);
   }
 
   close(id) {
-    this.#receivers.delete(id);
+    this.#exchanges.close(id);
   }
 
   send(message) {
@@ -63,7 +60,7 @@ export class LocalChannel {
     while (this.#inbox.length > 0) {
       const batch = this.#inbox;
       this.#inbox = [];
-      for (const packed of batch) unpack(packed, this.#deliver);
+      for (const packed of batch) unpack(packed, this.#exchanges.deliver);
     }
   }
 
@@ -115,8 +112,7 @@ export class LocalChannel {
 
   abortAll() {
     this.flush();
-    if (this.#receivers.size > 0) {
-      this.#receivers.clear();
+    if (this.#exchanges.clear()) {
       this.#host.receive({ op: MESSAGE.ABORT_ALL });
     }
     this.pump();

@@ -8,6 +8,7 @@
 // of messages it posts; that is what wakes a parked worker.
 import { hrtime } from 'node:process';
 import { receiveMessageOnPort } from 'node:worker_threads';
+import { Exchanges } from '../shared/exchanges.js';
 import { MESSAGE, pack, unpack } from '../shared/protocol.js';
 
 /** Queued body bytes that are sent without waiting for the guest to wait. */
@@ -16,12 +17,10 @@ const FLUSH_BYTES = 256 << 10;
 export class Channel {
   #port;
   #signal;
-  #receivers = new Map(); // exchange id → function(message)
-  #nextId = 1;
+  #exchanges = new Exchanges();
   #out = []; // messages not sent yet (see send)
   #transfer = [];
   #queued = 0; // body bytes in #out
-  #deliver = (m) => this.#receivers.get(m.id)?.(m);
 
   /** `port`: a MessagePort nobody listens on; `signal`: the SharedArrayBuffer the other end notifies on. */
   constructor(port, signal) {
@@ -31,14 +30,12 @@ export class Channel {
 
   /** Registers the receiver of one exchange's messages; returns the exchange's id. */
   open(receive) {
-    const id = this.#nextId++;
-    this.#receivers.set(id, receive);
-    return id;
+    return this.#exchanges.open(receive);
   }
 
   /** Forgets an exchange; messages still on their way for it are dropped. */
   close(id) {
-    this.#receivers.delete(id);
+    this.#exchanges.close(id);
   }
 
   /**
@@ -104,7 +101,7 @@ export class Channel {
   pump() {
     for (let got = receiveMessageOnPort(this.#port); got; got = receiveMessageOnPort(this.#port)) {
       // The other end sends what one turn of its event loop produced as one batch (../main/outbox.js).
-      unpack(got.message, this.#deliver);
+      unpack(got.message, this.#exchanges.deliver);
     }
   }
 
@@ -135,8 +132,7 @@ export class Channel {
    * one open left its resources behind; this closes their connections.
    */
   abortAll() {
-    if (this.#receivers.size > 0) {
-      this.#receivers.clear();
+    if (this.#exchanges.clear()) {
       this.send({ op: MESSAGE.ABORT_ALL });
     }
     this.flush();
