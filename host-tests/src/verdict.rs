@@ -95,7 +95,9 @@ fn show(bytes: &[u8]) -> String {
 }
 
 /// The sandbox must hold exactly the expected regular files (byte for byte)
-/// and every expected directory; any other file (a stray temp file) is a problem.
+/// and every expected directory; any other file (a stray temp file) is a
+/// problem, and so is a directory that is neither expected nor on the way to
+/// an expected entry (e.g. parents created by a call that wrote nothing).
 pub fn check_after(case: &Case, dir: &Path) -> Vec<String> {
     let expected: &Tree = match &case.expect.after {
         After::Keyword(k) if k == "unchanged" => &case.before,
@@ -135,6 +137,14 @@ pub fn check_after(case: &Case, dir: &Path) -> Vec<String> {
     }
     for rel in files.keys() {
         problems.push(format!("unexpected file {rel}"));
+    }
+    let on_the_way = |d: &str| {
+        expected
+            .keys()
+            .any(|rel| rel == d || rel.strip_prefix(d).is_some_and(|r| r.starts_with('/')))
+    };
+    for d in dirs.iter().filter(|d| !on_the_way(d)) {
+        problems.push(format!("unexpected directory {d}"));
     }
     problems
 }
