@@ -84,11 +84,11 @@ impl SessionFile {
     /// fresh name (see [`staging`]) and exclusively, so no other call can be
     /// writing into it. `timeout_ms` is the call's deadline, which the name
     /// carries for [`SessionFile::remove_stale_temps`]. Missing parent
-    /// directories are created when the first try says so: on the common path
-    /// (they exist) that costs no call.
-    pub fn create_staging(&self, timeout_ms: u32) -> Result<Staging<'_>, Error> {
+    /// directories are created when the first try says so and `parents` is
+    /// [`Parents::Create`]: on the common path (they exist) that costs no call.
+    pub fn create_staging(&self, timeout_ms: u32, parents: Parents) -> Result<Staging<'_>, Error> {
         let mut tries = 1;
-        let mut made_parents = false;
+        let mut made_parents = parents == Parents::Existing;
         loop {
             let tag = wasi::random::insecure::get_insecure_random_u64();
             let path = self
@@ -123,26 +123,18 @@ impl SessionFile {
     /// Removes the staging files of this session file that no live call can
     /// be writing: those of crashed hosts, once stale by [`staging::is_stale`].
     /// Best effort: a leftover only costs disk, so no failure here fails the call.
-    pub fn remove_stale_temps(&self) {
-        let opened;
-        let dir = if self.at.dirs.is_empty() {
-            &self.root
+    /// Returns the directory it opened (none for the preopen itself, or when
+    /// there is no directory yet), for [`SessionFile::sync_parent`] to reuse.
+    pub fn remove_stale_temps(&self) -> Option<Descriptor> {
+        let opened = if self.at.dirs.is_empty() {
+            None
         } else {
-            match self.root.open_at(
-                PathFlags::empty(),
-                &self.at.dir_path(),
-                OpenFlags::DIRECTORY,
-                DescriptorFlags::READ,
-            ) {
-                Ok(d) => {
-                    opened = d;
-                    &opened
-                }
-                Err(_) => return, // no directory yet: nothing to clean
-            }
+            // No directory yet: nothing to clean.
+            Some(self.open_parent().ok()?)
         };
+        let dir = opened.as_ref().unwrap_or(&self.root);
         let Ok(entries) = dir.read_directory() else {
-            return;
+            return opened;
         };
         let now = time(wall_clock::now());
         while let Ok(Some(entry)) = entries.read_directory_entry() {
@@ -163,24 +155,45 @@ impl SessionFile {
                 let _ = dir.unlink_file_at(&entry.name);
             }
         }
+        opened
     }
 
-    /// Makes the rename durable. Best effort: some hosts refuse to sync a
-    /// directory (jco rejects it on a preopen), and the data itself is synced.
-    pub fn sync_parent(&self) {
-        if self.at.dirs.is_empty() {
-            let _ = self.root.sync();
-            return;
-        }
-        if let Ok(dir) = self.root.open_at(
+    fn open_parent(&self) -> Result<Descriptor, ErrorCode> {
+        self.root.open_at(
             PathFlags::empty(),
             &self.at.dir_path(),
             OpenFlags::DIRECTORY,
             DescriptorFlags::READ,
-        ) {
-            let _ = dir.sync();
+        )
+    }
+
+    /// Makes the rename durable, through `opened` (the session file's
+    /// directory, opened earlier in this call) when there is one. Best effort:
+    /// some hosts refuse to sync a directory (jco rejects it on a preopen),
+    /// and the data itself is synced.
+    pub fn sync_parent(&self, opened: Option<&Descriptor>) {
+        if self.at.dirs.is_empty() {
+            let _ = self.root.sync();
+            return;
+        }
+        match opened {
+            Some(dir) => {
+                let _ = dir.sync();
+            }
+            None => {
+                if let Ok(dir) = self.open_parent() {
+                    let _ = dir.sync();
+                }
+            }
         }
     }
+}
+
+/// Whether [`SessionFile::create_staging`] may create missing parent directories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parents {
+    Create,
+    Existing,
 }
 
 fn time(t: Datetime) -> Time {

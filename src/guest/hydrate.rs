@@ -3,7 +3,7 @@
 
 use super::attempts::{self, before_sending, AttemptError};
 use super::deadline::Timing;
-use super::fs::{self, SessionFile};
+use super::fs::{self, Parents, SessionFile};
 use super::http::{self, BodyReader, Request};
 use super::prepare::{prepare, Prepared};
 use super::sidecar::Seen;
@@ -14,6 +14,7 @@ use crate::redact;
 use crate::types::{Error, Failure, Gateway, HydrateOutcome, Hydrated, Options};
 use crate::version::{self, BodyHash, Sidecar};
 use alloc::vec::Vec;
+use wasi::filesystem::types::Descriptor;
 use wasi::http::types::Method;
 
 pub fn run(
@@ -60,10 +61,9 @@ fn fetch(
         content_length: None,
         condition: current.map(|s| ("if-none-match", s.etag.as_str())),
     };
-    // Staging files left by crashed hydrates go, whatever happens next.
-    file.remove_stale_temps();
+    let mut swept = None;
     let (found, attempts) = attempts::run(&limits.retry, &timing.deadline, || {
-        attempt(&request, &limits, &timing, &file, &sidecar)
+        attempt(&request, &limits, &timing, &file, &sidecar, &mut swept)
     })?;
     Ok(match found {
         Found::Snapshot(bytes) => HydrateOutcome::Hydrated(Hydrated { bytes, attempts }),
@@ -72,6 +72,10 @@ fn fetch(
     })
 }
 
+/// What the first attempt did to the directory while its request was out:
+/// the directory it opened to remove stale staging files, if any.
+type Swept = Option<Option<Descriptor>>;
+
 /// One GET, streamed into the staging file and promoted on success.
 fn attempt(
     request: &Request<'_>,
@@ -79,8 +83,25 @@ fn attempt(
     timing: &Timing,
     file: &SessionFile,
     sidecar: &Seen,
+    swept: &mut Swept,
 ) -> Result<Found, AttemptError> {
-    let in_flight = http::send(request, limits, timing)?;
+    let sent = http::send(request, limits, timing);
+    // While the request is out, the file work that does not depend on the
+    // answer. Staging files left by crashed hydrates go (once per call),
+    // whatever happens next.
+    let dir = swept
+        .get_or_insert_with(|| file.remove_stale_temps())
+        .as_ref();
+    let in_flight = sent?;
+    // A download is likely when no version was offered: its staging file is
+    // made now, not after the answer. Only in a directory that exists (a
+    // `404` must not leave new directories behind); on failure, later as usual.
+    let early = match request.condition {
+        None => file
+            .create_staging(limits.timeout_ms, Parents::Existing)
+            .ok(),
+        Some(_) => None,
+    };
     let response = http::response(&in_flight.response, timing)?;
     match hydrate_status(response.status(), request.condition.is_some()) {
         HydrateStatus::Snapshot => {}
@@ -102,7 +123,10 @@ fn attempt(
         BodyHash::new(version::expected_sha256(&digests)).map_err(|_| Error::DigestMismatch)?;
     let mut body = BodyReader::new(response, timing)?;
 
-    let staging = file.create_staging(limits.timeout_ms)?;
+    let staging = match early {
+        Some(staging) => staging,
+        None => file.create_staging(limits.timeout_ms, Parents::Create)?,
+    };
     let temp = staging.file()?;
     let mut unflushed_from = 0;
     while let Some(chunk) = body.next().map_err(|e| counter.explain(e))? {
@@ -130,7 +154,7 @@ fn attempt(
     // leaves none, never one naming a version the file no longer holds.
     file.forget_version(sidecar);
     staging.promote()?;
-    file.sync_parent();
+    file.sync_parent(dir);
     if let Some((etag, stamp)) = record {
         file.write_sidecar(&Sidecar { etag, stamp });
     }
