@@ -85,6 +85,35 @@ describe('wasi:filesystem sandbox', () => {
     assert.equal(readFileSync(path.join(outside, 'secret'), 'utf8'), 'SECRET\n');
   });
 
+  it('takes the preopen\'s realpath once per call: the next call sees a preopen moved in between', () => {
+    // The preopen is given as a link (an operator's path), re-pointed between
+    // two calls; each call starts with getDirectories.
+    const [a, b, link] = ['pa', 'pb', 'p-link'].map((n) => path.join(root, n));
+    for (const [d, text] of [[a, 'a'], [b, 'b']]) {
+      mkdirSync(d);
+      writeFileSync(path.join(d, 'which'), text);
+    }
+    symlinkSync(a, link);
+    const { getDirectories } = filesystemImports({ '/workspace': link })['wasi:filesystem/preopens'];
+    const which = (d) => {
+      const f = d.openAt(NOFOLLOW, 'which', NONE, READ);
+      try {
+        return Buffer.from(f.read(10n, 0n)[0]).toString();
+      } finally {
+        drop(f);
+      }
+    };
+    const [[first]] = getDirectories();
+    assert.equal(which(first), 'a');
+    rmSync(link);
+    symlinkSync(b, link);
+    const [[second]] = getDirectories();
+    assert.equal(which(second), 'b');
+    // The first call's paths are still checked against its own root, which
+    // the moved link now leads out of.
+    assert.equal(code(() => which(first)), 'not-permitted');
+  });
+
   it('follows a final symlink only when asked, and only inside the preopen', () => {
     assert.equal(code(() => dir.openAt(FOLLOW, 'out-file', NONE, READ)), 'not-permitted');
     assert.equal(code(() => dir.openAt(NOFOLLOW, 'out-file', NONE, READ)), 'loop');

@@ -94,6 +94,10 @@ export class Exchange {
     this.#channel.send({ op: MESSAGE.REQUEST, id: this.#id, ...spec, hasBody: this.#body !== 'none' });
     for (const [message, transfer] of this.#queue) this.#post(message, transfer);
     this.#queue = [];
+    // A request without a body is complete: it goes now, so the host makes
+    // it while the guest does its own work (a hydrate's file calls) before
+    // waiting for the answer.
+    if (this.#body === 'none') this.#channel.flush();
   }
 
   retain() {

@@ -108,7 +108,7 @@ const unsupported = () => { throw 'unsupported'; };
 const diskPath = new DiskPath();
 
 export class Descriptor {
-  #root; // the preopen's host directory (its realpath is taken on each use)
+  #root; // the preopen this descriptor came from: { host, real } (see #rootReal)
   #dir; // host path `*-at` paths are relative to (directories only)
   #fd = null; // null for a preopen, which holds no fd, and once dropped
   #preopen = false;
@@ -120,7 +120,7 @@ export class Descriptor {
   static _preopen(hostDir, writeBack) {
     const d = new Descriptor();
     d.#writeBack = writeBack;
-    d.#root = hostDir;
+    d.#root = { host: hostDir, real: null };
     d.#dir = hostDir;
     d.#preopen = true;
     d.#flags = { read: true, mutateDirectory: true };
@@ -150,6 +150,17 @@ export class Descriptor {
     return this.#fd;
   }
 
+  // The preopen's realpath, taken once per call: the component asks for the
+  // preopens at the start of each call and gets fresh descriptors (see
+  // filesystemView), so a preopen replaced between calls is seen by the next.
+  // The realpaths checked against it (a path's parent directories, which the
+  // sandbox's own contents can change) are still taken on each use.
+  #rootReal() {
+    const root = this.#root;
+    root.real ??= wasi(() => realpath(root.host));
+    return root.real;
+  }
+
   // Resolves `subpath` for an operation on the entry it names: returns the
   // host path of that entry inside its realpath'ed parent, which is checked to
   // be inside the preopen. Throws 'not-permitted' for an escape.
@@ -163,7 +174,7 @@ export class Descriptor {
       if (s !== '..') segments.push(s);
       else if (segments.pop() === undefined) throw 'not-permitted'; // climbs above the descriptor
     }
-    const root = wasi(() => realpath(this.#root));
+    const root = this.#rootReal();
     const name = segments.pop();
     const parent = wasi(() => realpath(path.join(this.#dir, ...segments)));
     if (!inside(root, parent)) throw 'not-permitted';
@@ -255,7 +266,7 @@ export class Descriptor {
     if (!this.#preopen) return this.#waiting('fsync', fs.fsyncSync, this.#open());
     // A preopen holds no fd: open its directory just to sync it (the shim
     // refused with 'invalid'; the guest tolerates either).
-    const fd = wasi(() => fs.openSync(realpath(this.#root), O_RDONLY | O_DIRECTORY));
+    const fd = wasi(() => fs.openSync(this.#rootReal(), O_RDONLY | O_DIRECTORY));
     let done;
     try { done = this.#waiting('fsync', fs.fsyncSync, fd); } finally { if (!done) fs.closeSync(fd); }
     if (done) return done.finally(() => fs.closeSync(fd));
@@ -371,10 +382,11 @@ export function filesystemImports(preopens, { writeBack = null } = {}) {
 export function filesystemView(preopens, { writeBack = null } = {}) {
   let entries;
   const set = (p) => {
-    entries = Object.entries(p).map(([guest, host]) => [createPreopen(host, writeBack), guest]);
+    entries = Object.entries(p);
   };
   set(preopens);
-  return { set, imports: filesystemTypes(() => [...entries]) };
+  const getDirectories = () => entries.map(([guest, host]) => [createPreopen(host, writeBack), guest]);
+  return { set, imports: filesystemTypes(getDirectories) };
 }
 
 function filesystemTypes(getDirectories) {
