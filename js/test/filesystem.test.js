@@ -211,6 +211,10 @@ describe('wasi:filesystem operations', () => {
       drop(f);
     }
     assert.equal(code(() => dir.openAt(FOLLOW, '.openclaw/missing', NONE, READ)), 'no-entry');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, '.openclaw/missing', NONE, READ)), 'no-entry');
+    symlinkSync('nowhere', path.join(ws, '.openclaw/dangling')); // a link is an entry, even to nothing
+    assert.equal(code(() => dir.openAt(FOLLOW, '.openclaw/dangling', NONE, READ)), 'loop');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, '.openclaw/dangling', NONE, READ)), 'loop');
     assert.equal(code(() => dir.openAt(NOFOLLOW, '.openclaw', NONE, WRITE)), 'is-directory');
     assert.equal(code(() => dir.openAt(NOFOLLOW, 'x', NONE, { read: true, mutateDirectory: true })), 'unsupported');
     dir.unlinkFileAt('.openclaw/s');
