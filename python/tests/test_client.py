@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import wasmtime
 
 import transcript_snapshot as ts
 from repo import PYDIR
@@ -221,6 +222,28 @@ def test_every_store_gets_wasi_http():
                         places.setdefault(node.attr, set()).add((path.name, fn.name))
     assert places == {k: {("client.py", "_instantiate")}
                       for k in ("Store", "add_wasi_http", "set_wasi_http")}
+
+
+# --- the instance kept between calls ----------------------------------------------
+
+def test_a_call_after_a_trap_runs_on_a_fresh_instance(tmp_path, gateway, monkeypatch):
+    gateway.snapshot = b'{"x":1}\n'
+    client = client_for(tmp_path)
+    g = ts.Gateway(gateway.url, "t")
+    assert client.hydrate(g, SESSION, FAST) == ts.Hydrated(8, 1)
+    # The instance kept from that call traps on its next call, and would on
+    # every later one: only a fresh instance lets the call after it work.
+    _store, kept = client._idle
+
+    def trap(*_args):
+        raise wasmtime.WasmtimeError("wasm trap: unreachable")
+    monkeypatch.setattr(kept, "get_func", trap)
+    with pytest.raises(ts.ComponentTrap, match="hydrate trapped: wasm trap: unreachable"):
+        client.hydrate(g, SESSION, FAST)
+    assert client._idle is None
+    assert client.hydrate(g, SESSION, FAST) == ts.Hydrated(8, 1)
+    assert (tmp_path / ".openclaw" / "session.jsonl").read_bytes() == b'{"x":1}\n'
+    assert client._idle[1] is not kept
 
 
 # --- the README example -------------------------------------------------------------
