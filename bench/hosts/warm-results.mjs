@@ -23,8 +23,8 @@ floor's own time in its two fsyncs; *max loop stall* is the worst lateness of a 
 the caller's thread over 20 more calls of the row (its event loop's freedom). **The machine is
 shared** (builds of other work ran during the day): the load averages are given per size;
 compare rows of one run, not runs.${reports.some((r) => r.includes('client (before)')) ? `
-Rows *client (before)* are the package as it was before the warm-call work (\`WARM_BEFORE=\`
-its \`js/src/index.js\`, built with the same component), interleaved with the rest.` : ''}
+Rows *client (before)* are another build of the package (\`WARM_BEFORE=\` its \`js/src/index.js\`,
+with its own component): ${process.env.WARM_BEFORE_ABOUT ?? 'an earlier commit'}, interleaved with the rest.` : ''}
 
 ${reports.join('\n\n')}
 `;
