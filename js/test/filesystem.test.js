@@ -212,6 +212,9 @@ describe('wasi:filesystem operations', () => {
     }
     assert.equal(code(() => dir.openAt(FOLLOW, '.openclaw/missing', NONE, READ)), 'no-entry');
     assert.equal(code(() => dir.openAt(NOFOLLOW, '.openclaw/missing', NONE, READ)), 'no-entry');
+    // A name the file system refuses is an error code, never a trap.
+    assert.equal(code(() => dir.openAt(NOFOLLOW, `.openclaw/${'n'.repeat(300)}`, NONE, READ)), 'name-too-long');
+    assert.equal(code(() => dir.openAt(NOFOLLOW, `.openclaw/${'n'.repeat(300)}`, CREATE, WRITE)), 'name-too-long');
     symlinkSync('nowhere', path.join(ws, '.openclaw/dangling')); // a link is an entry, even to nothing
     assert.equal(code(() => dir.openAt(FOLLOW, '.openclaw/dangling', NONE, READ)), 'loop');
     assert.equal(code(() => dir.openAt(NOFOLLOW, '.openclaw/dangling', NONE, READ)), 'loop');

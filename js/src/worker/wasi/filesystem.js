@@ -220,7 +220,7 @@ export class Descriptor {
     if (openFlags.truncate) mode |= O_TRUNC;
     // A missing entry is an answer the component expects (no sidecar yet), not
     // an error worth an exception: asked first, without one.
-    if (!openFlags.create && fs.lstatSync(host, { throwIfNoEntry: false }) === undefined) throw 'no-entry';
+    if (!openFlags.create && wasi(() => fs.lstatSync(host, { throwIfNoEntry: false })) === undefined) throw 'no-entry';
     const fd = wasi(() => fs.openSync(host, mode | O_NOFOLLOW));
     let type;
     try {
