@@ -10,10 +10,7 @@
 // messages ({ id, op, args, preopens? } in, { id, ok | err | trap } out).
 import { EventEmitter } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
-import {
-  fromClear, fromError, fromFailure, fromHydrate, fromRunBinding, fromWrite,
-} from '../shared/convert.js';
-import { OPERATION } from '../shared/protocol.js';
+import { callComponent } from '../shared/component-call.js';
 import { filesystemView } from '../worker/wasi/filesystem.js';
 import { wasiImports } from '../worker/wasi/index.js';
 import { jspiFor } from './asyncify.js';
@@ -33,15 +30,6 @@ function load() {
   loaded.catch(() => { loaded = undefined; });
   return loaded;
 }
-
-function isComponentError(e) {
-  return e instanceof Error && e.constructor?.name === 'ComponentError' && Object.hasOwn(e, 'payload');
-}
-
-const FAILURE = {
-  [OPERATION.HYDRATE]: fromFailure,
-  [OPERATION.RUN_BINDING_FROM_PAYLOAD]: (e) => ({ error: fromError(e), attempts: 0 }),
-};
 
 export class CallerThread extends EventEmitter {
   #channel = new LocalChannel();
@@ -80,28 +68,15 @@ export class CallerThread extends EventEmitter {
     return root.snapshot;
   }
 
-  #ops() {
-    const api = this.#api;
-    return {
-      [OPERATION.HYDRATE]: async (g, f, o) => fromHydrate(await api.hydrate(g, f, o)),
-      [OPERATION.WRITE]: async (u, r, f, s, o) => fromWrite(await api.write(u, r, f, s, o)),
-      [OPERATION.CLEAR]: async (g, o) => fromClear(await api.clear(g, o)),
-      [OPERATION.RUN_BINDING_FROM_PAYLOAD]: async (json) => fromRunBinding(api.runBindingFromPayload(json)),
-    };
-  }
-
   async #handle({ id, op, args, preopens }) {
     let answer;
     try {
       this.#api ??= await this.#instantiate();
       if (this.#sandbox.perCallPreopens) this.#files.set(preopens ?? {});
-      answer = { id, ok: await this.#ops()[op](...args) };
+      answer = await callComponent(this.#api, id, op, args);
     } catch (e) {
-      if (isComponentError(e)) answer = { id, err: FAILURE[op](e.payload) };
-      else {
-        this.#api = null;
-        answer = { id, trap: String(e?.stack ?? e) };
-      }
+      this.#api = null;
+      answer = { id, trap: String(e?.stack ?? e) };
     } finally {
       if (this.#sandbox.perCallPreopens) this.#files.set({});
       this.#channel.abortAll();

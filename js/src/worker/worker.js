@@ -8,10 +8,8 @@
 // { id, ok } | { id, err } (a typed WIT error) | { id, trap } (anything else);
 // ../shared/protocol.js names the messages.
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  fromClear, fromError, fromFailure, fromHydrate, fromRunBinding, fromWrite,
-} from '../shared/convert.js';
-import { MESSAGE, OPERATION } from '../shared/protocol.js';
+import { callComponent } from '../shared/component-call.js';
+import { MESSAGE } from '../shared/protocol.js';
 import { Channel } from './channel.js';
 import { filesystemView } from './wasi/filesystem.js';
 import { wasiImports } from './wasi/index.js';
@@ -44,37 +42,15 @@ async function instantiateComponent() {
 let api = await instantiateComponent();
 let queue = Promise.resolve();
 
-function isComponentError(e) {
-  return e instanceof Error && e.constructor?.name === 'ComponentError' && Object.hasOwn(e, 'payload');
-}
-
-// hydrate fails with a `failure` record (error + attempts), run-binding-from-payload
-// with a bare `error` (it sends nothing); both reach the caller as { error, attempts }.
-const FAILURE = {
-  [OPERATION.HYDRATE]: fromFailure,
-  [OPERATION.RUN_BINDING_FROM_PAYLOAD]: (e) => ({ error: fromError(e), attempts: 0 }),
-};
-
-const OPS = {
-  [OPERATION.HYDRATE]: (gateway, sessionFile, options) => fromHydrate(api.hydrate(gateway, sessionFile, options)),
-  [OPERATION.WRITE]: (url, run, sessionFile, status, options) => fromWrite(api.write(url, run, sessionFile, status, options)),
-  [OPERATION.CLEAR]: (gateway, options) => fromClear(api.clear(gateway, options)),
-  [OPERATION.RUN_BINDING_FROM_PAYLOAD]: (json) => fromRunBinding(api.runBindingFromPayload(json)),
-};
-
 async function handle({ id, op, args, preopens: callPreopens }) {
   try {
     // A trap leaves the instance unusable; the next call gets a new one.
     api ??= await instantiateComponent();
     if (perCallPreopens) files.set(callPreopens ?? {});
-    parentPort.postMessage({ id, ok: OPS[op](...args) });
+    parentPort.postMessage(await callComponent(api, id, op, args));
   } catch (e) {
-    if (isComponentError(e)) {
-      parentPort.postMessage({ id, err: FAILURE[op](e.payload) });
-    } else {
-      api = null;
-      parentPort.postMessage({ id, trap: String(e?.stack ?? e) });
-    }
+    api = null;
+    parentPort.postMessage({ id, trap: String(e?.stack ?? e) });
   } finally {
     if (perCallPreopens) files.set({});
     // A finished call has dropped every exchange; a trapped one may not have.
