@@ -85,6 +85,32 @@ describe('wasi:filesystem sandbox', () => {
     assert.equal(readFileSync(path.join(outside, 'secret'), 'utf8'), 'SECRET\n');
   });
 
+  it('checks the directories below the preopen on every use: one swapped for a link is followed only inside', () => {
+    mkdirSync(path.join(ws, 'moving'));
+    writeFileSync(path.join(ws, 'moving/f'), 'moved\n');
+    const text = (d, p) => {
+      const f = d.openAt(NOFOLLOW, p, NONE, READ);
+      try { return Buffer.from(f.read(100n, 0n)[0]).toString(); } finally { drop(f); }
+    };
+    const moving = dir.openAt(NOFOLLOW, 'moving', { directory: true }, READ);
+    try {
+      assert.equal(text(moving, 'f'), 'moved\n');
+      fs.renameSync(path.join(ws, 'moving'), path.join(ws, 'moved'));
+      symlinkSync(outside, path.join(ws, 'moving')); // the opened directory's path now leads out
+      assert.equal(code(() => moving.openAt(NOFOLLOW, 'secret', NONE, READ)), 'not-permitted');
+      assert.equal(code(() => dir.openAt(NOFOLLOW, 'moving/secret', NONE, READ)), 'not-permitted');
+      rmSync(path.join(ws, 'moving'));
+      symlinkSync('moved', path.join(ws, 'moving')); // a link that stays inside: followed
+      assert.equal(text(moving, 'f'), 'moved\n');
+      assert.equal(text(dir, 'moving/f'), 'moved\n');
+      rmSync(path.join(ws, 'moving'));
+      assert.equal(code(() => text(moving, 'f')), 'no-entry');
+    } finally {
+      drop(moving);
+      rmSync(path.join(ws, 'moved'), { recursive: true });
+    }
+  });
+
   it('takes the preopen\'s realpath once per call: the next call sees a preopen moved in between', () => {
     // The preopen is given as a link (an operator's path), re-pointed between
     // two calls; each call starts with getDirectories.
@@ -109,9 +135,10 @@ describe('wasi:filesystem sandbox', () => {
     symlinkSync(b, link);
     const [[second]] = getDirectories();
     assert.equal(which(second), 'b');
-    // The first call's paths are still checked against its own root, which
-    // the moved link now leads out of.
-    assert.equal(code(() => which(first)), 'not-permitted');
+    // The first call's descriptor stays in the directory that call resolved,
+    // as a directory fd would (wasmtime's preopens are fds): the moved link
+    // is not followed again.
+    assert.equal(which(first), 'a');
   });
 
   it('follows a final symlink only when asked, and only inside the preopen', () => {

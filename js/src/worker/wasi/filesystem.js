@@ -14,8 +14,10 @@
 //
 // Sandbox (the same guarantees the shim gave): a path is relative to its
 // descriptor; an absolute path, or a `..` that climbs above the descriptor, is
-// 'not-permitted'. The directory a path names an entry in is resolved with
-// realpath and must lie inside the preopen's realpath, so no symlink anywhere
+// 'not-permitted'. The directory a path names an entry in is checked on every
+// use, from the preopen's realpath down: each directory below it must not be
+// a link (one lstat apiece), and a link met on the way is resolved with
+// realpath and must lead inside the preopen's realpath, so no symlink anywhere
 // on the way (a parent directory included) leads out. The final component is
 // followed only when the guest asks (symlink-follow), and then only if its
 // realpath stays inside too; the file is always opened by its resolved path
@@ -26,60 +28,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DiskPath } from '../disk-path.js';
+import { fsErrorCode, quietly, wasi } from './fs-errors.js';
 
 const { O_CREAT, O_DIRECTORY, O_EXCL, O_TRUNC, O_RDONLY, O_WRONLY, O_RDWR, O_NOFOLLOW } = fs.constants;
 const realpath = fs.realpathSync.native;
 const symbolDispose = Symbol.dispose || Symbol.for('dispose');
-
-// Node's error codes → wasi:filesystem error-code, the shim's table (its
-// convertFsError is not exported). Anything else that is not an errno-style
-// error is a bug in this module and is rethrown (a trap), as the shim does.
-const ERROR_CODES = {
-  EACCES: 'access', EAGAIN: 'would-block', EWOULDBLOCK: 'would-block', EALREADY: 'already',
-  EBADF: 'bad-descriptor', EBUSY: 'busy', EDEADLK: 'deadlock', EDQUOT: 'quota', EEXIST: 'exist',
-  EFBIG: 'file-too-large', EILSEQ: 'illegal-byte-sequence', EINPROGRESS: 'in-progress',
-  EINTR: 'interrupted', EINVAL: 'invalid', EIO: 'io', EISDIR: 'is-directory', ELOOP: 'loop',
-  EMLINK: 'too-many-links', EMSGSIZE: 'message-size', ENAMETOOLONG: 'name-too-long',
-  ENODEV: 'no-device', ENOENT: 'no-entry', ENOLCK: 'no-lock', ENOMEM: 'insufficient-memory',
-  ENOSPC: 'insufficient-space', ENOTDIR: 'not-directory', ERR_FS_EISDIR: 'not-directory',
-  ENOTEMPTY: 'not-empty', ENOTRECOVERABLE: 'not-recoverable', ENOTSUP: 'unsupported',
-  EOPNOTSUPP: 'unsupported', ENOTTY: 'no-tty', ENXIO: 'no-such-device', EOVERFLOW: 'overflow',
-  EPERM: 'not-permitted', EPIPE: 'pipe', EROFS: 'read-only', ESPIPE: 'invalid-seek',
-  ETXTBSY: 'text-file-busy', EXDEV: 'cross-device',
-};
-
-export function fsErrorCode(e) {
-  if (typeof e === 'string') return e; // already a wasi error-code (ours)
-  const code = ERROR_CODES[e?.code];
-  if (code) return code;
-  if (e?.code === 'ERR_INVALID_ARG_VALUE') return 'invalid'; // e.g. a NUL byte in a path
-  throw e;
-}
-
-/**
- * Runs `fn` (a node:fs call) capturing no stack for an error it throws: the
- * guest sees only the code, and an expected error (a missing sidecar, say)
- * would otherwise pay for a stack walk through the guest's frames, which
- * costs more than the call.
- */
-function quietly(fn) {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return fn();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
-/** Runs `fn`, turning Node errors into the wasi error-code the guest sees. */
-function wasi(fn) {
-  try {
-    return quietly(fn);
-  } catch (e) {
-    throw fsErrorCode(e);
-  }
-}
 
 const inside = (root, p) => p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
 
@@ -126,6 +79,7 @@ const diskPath = new DiskPath();
 export class Descriptor {
   #root; // the preopen this descriptor came from: { host, real } (see #rootReal)
   #dir; // host path `*-at` paths are relative to (directories only)
+  #below = []; // a directory's path below the preopen's realpath, as names (see #parentOf)
   #fd = null; // null for a preopen, which holds no fd, and once dropped
   #preopen = false;
   #flags;
@@ -169,8 +123,8 @@ export class Descriptor {
   // The preopen's realpath, taken once per call: the component asks for the
   // preopens at the start of each call and gets fresh descriptors (see
   // filesystemView), so a preopen replaced between calls is seen by the next.
-  // The realpaths checked against it (a path's parent directories, which the
-  // sandbox's own contents can change) are still taken on each use.
+  // The directories below it (which the sandbox's own contents can change)
+  // are still checked on each use (#parentOf).
   #rootReal() {
     const root = this.#root;
     root.real ??= wasi(() => realpath(root.host));
@@ -192,25 +146,53 @@ export class Descriptor {
     }
     const root = this.#rootReal();
     const name = segments.pop();
-    const parent = wasi(() => realpath(path.join(this.#dir, ...segments)));
-    if (!inside(root, parent)) throw 'not-permitted';
+    const parent = this.#parentOf(root, segments);
     if (name === undefined) return { root, host: parent, trailingSlash: false };
     return { root, host: path.join(parent, name), trailingSlash: subpath.endsWith('/') };
+  }
+
+  // The host path of the directory `segments` (names, no `.` or `..`) lead
+  // to from this one, checked inside the preopen: what realpath would answer,
+  // but looking only at the directories below the preopen's realpath (which
+  // #rootReal took this call), each with one lstat, instead of every directory
+  // from `/`. A link on the way is resolved with realpath and must stay inside.
+  #parentOf(root, segments) {
+    let dir = root;
+    const names = this.#below.length === 0 ? segments : this.#below.concat(segments);
+    for (const name of names) {
+      dir = dir === '/' ? `/${name}` : `${dir}/${name}`;
+      const st = wasi(() => fs.lstatSync(dir, { throwIfNoEntry: false }));
+      if (st === undefined) throw 'no-entry';
+      if (st.isSymbolicLink()) {
+        const real = wasi(() => realpath(path.join(root, ...names)));
+        if (!inside(root, real)) throw 'not-permitted';
+        return real;
+      }
+    }
+    return dir;
   }
 
   openAt(pathFlags, subpath, openFlags, flags) {
     if (flags.requestedWriteSync || flags.mutateDirectory) throw 'unsupported';
     if (flags.fileIntegritySync || flags.dataIntegritySync) throw 'unsupported'; // as wasmtime
     let { root, host, trailingSlash } = this.#resolve(subpath);
+    // What is at `host` (undefined: nothing), once looked at; its parent is
+    // already resolved, so only a link there needs realpath.
+    let entry = null;
+    const look = () => wasi(() => fs.lstatSync(host, { throwIfNoEntry: false }));
     if (pathFlags.symlinkFollow || trailingSlash) {
       // Follow the final component only to a target inside the preopen. A
       // missing entry (or a dangling link) stays as is; O_NOFOLLOW below makes
       // the open refuse a link instead of creating its target.
-      let target = null;
-      try { target = quietly(() => realpath(host)); } catch (e) { if (e.code !== 'ENOENT') throw fsErrorCode(e); }
-      if (target !== null) {
-        if (!inside(root, target)) throw 'not-permitted';
-        host = target;
+      entry = look();
+      if (entry?.isSymbolicLink()) {
+        let target = null;
+        try { target = quietly(() => realpath(host)); } catch (e) { if (e.code !== 'ENOENT') throw fsErrorCode(e); }
+        if (target !== null) {
+          if (!inside(root, target)) throw 'not-permitted';
+          host = target;
+          entry = null;
+        }
       }
     }
     let mode = flags.read && flags.write ? O_RDWR : flags.write ? O_WRONLY : O_RDONLY;
@@ -220,7 +202,7 @@ export class Descriptor {
     if (openFlags.truncate) mode |= O_TRUNC;
     // A missing entry is an answer the component expects (no sidecar yet), not
     // an error worth an exception: asked first, without one.
-    if (!openFlags.create && wasi(() => fs.lstatSync(host, { throwIfNoEntry: false })) === undefined) throw 'no-entry';
+    if (!openFlags.create && (entry ?? look()) === undefined) throw 'no-entry';
     const fd = wasi(() => fs.openSync(host, mode | O_NOFOLLOW));
     let type;
     try {
@@ -236,7 +218,10 @@ export class Descriptor {
     d.#fd = fd;
     d.#flags = { ...flags };
     d.#type = type;
-    if (type === 'directory') d.#dir = host;
+    if (type === 'directory') {
+      d.#dir = host;
+      d.#below = path.relative(root, host).split('/').filter((n) => n !== '');
+    }
     finalizer.register(d, fd, d);
     return d;
   }
@@ -326,8 +311,9 @@ export class Descriptor {
   // would see it, so a link is followed only to a target inside the preopen.
   statAt(pathFlags, subpath) {
     const { root, host } = this.#resolve(subpath);
-    if (!pathFlags.symlinkFollow) return statOf(wasi(() => fs.lstatSync(host, { bigint: true })));
-    const target = wasi(() => realpath(host)); // a missing entry or a dangling link: no-entry
+    const entry = wasi(() => fs.lstatSync(host, { bigint: true }));
+    if (!pathFlags.symlinkFollow || !entry.isSymbolicLink()) return statOf(entry);
+    const target = wasi(() => realpath(host)); // a dangling link: no-entry
     if (!inside(root, target)) throw 'not-permitted';
     return statOf(wasi(() => fs.statSync(target, { bigint: true })));
   }
