@@ -185,6 +185,16 @@ describe('wasi:http transport', () => {
     }
   });
 
+  it('sends a complete request before the guest next waits', async () => {
+    const server = await recordingServer();
+    try {
+      assert.deepEqual(await g.run('sent-before-wait', server.url), { getAnswered: true, postAnswered: true });
+      assert.deepEqual(server.bodies, [{ received: 0, complete: true }, { received: 5, complete: true }]);
+    } finally {
+      server.close();
+    }
+  });
+
   it('keeps a connection alive from one request to the next', async () => {
     const server = await countingServer((req, res) => res.end('0123456789'));
     try {

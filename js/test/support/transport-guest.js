@@ -170,6 +170,25 @@ const scenarios = {
     drop(future);
     return { flushedAtOnce, status };
   },
+  // A complete request (no body, or its body finished) goes out before the
+  // guest next waits: busy for a while without waiting, it finds its answer in.
+  'sent-before-wait'(url) {
+    const busy = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    const get = send(url);
+    busy();
+    const getAnswered = get.future.subscribe().ready();
+    const post = send(url, { method: 'post', headers: [['content-length', '5']] });
+    post.stream.write(bytes('12345'));
+    drop(post.stream);
+    types.OutgoingBody.finish(post.body);
+    busy();
+    const postAnswered = post.future.subscribe().ready();
+    for (const { future } of [get, post]) {
+      answer(future);
+      drop(future);
+    }
+    return { getAnswered, postAnswered };
+  },
   'clock'() {
     const t0 = clock.now();
     const soon = clock.subscribeDuration(50_000_000n);

@@ -94,10 +94,10 @@ export class Exchange {
     this.#channel.send({ op: MESSAGE.REQUEST, id: this.#id, ...spec, hasBody: this.#body !== 'none' });
     for (const [message, transfer] of this.#queue) this.#post(message, transfer);
     this.#queue = [];
-    // A request without a body is complete: it goes now, so the host makes
-    // it while the guest does its own work (a hydrate's file calls) before
-    // waiting for the answer.
-    if (this.#body === 'none') this.#channel.flush();
+    // A request without a body (or with one already finished) is complete: it
+    // goes now, so the host makes it while the guest does its own work (a
+    // hydrate's file calls) before waiting for the answer.
+    if (this.#body === 'none' || this.#body === 'finished') this.#channel.flush();
   }
 
   retain() {
@@ -239,6 +239,9 @@ export class Exchange {
     }
     this.#body = 'finished';
     this.#post({ op: MESSAGE.FINISH });
+    // The request is complete: it goes now, as one without a body does (see
+    // start), not at the guest's next wait.
+    if (this.#started) this.#channel.flush();
     this.release();
   }
 
