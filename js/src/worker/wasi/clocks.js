@@ -41,6 +41,16 @@ export const insecureRandom = {
     return out;
   },
   getInsecureRandomU64() {
-    return globalThis.crypto.getRandomValues(new BigUint64Array(1))[0];
+    if (spare === spareValues.length) {
+      globalThis.crypto.getRandomValues(spareValues);
+      spare = 0;
+    }
+    return spareValues[spare++];
   },
 };
+
+// Values drawn ahead, a batch per getRandomValues call: one call costs a few
+// µs in Node, as much as a file call, and the component asks for one per
+// staging-file name and retry.
+const spareValues = new BigUint64Array(64);
+let spare = spareValues.length;
