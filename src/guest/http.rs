@@ -9,13 +9,13 @@ use crate::options::{ms_to_ns, Resolved};
 use crate::retry::parse_retry_after;
 use crate::token;
 use crate::types::{Error, TimeoutKind, TransportError, TransportKind};
-use alloc::string::ToString;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use wasi::clocks::monotonic_clock;
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
-    FutureIncomingResponse, IncomingBody, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
-    RequestOptions,
+    Fields, FutureIncomingResponse, IncomingBody, IncomingResponse, Method, OutgoingBody,
+    OutgoingRequest, RequestOptions,
 };
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
@@ -59,26 +59,47 @@ pub struct InFlight {
     pub body: Option<BodyWriter>,
 }
 
-fn build(req: &Request<'_>) -> Result<OutgoingRequest, Error> {
-    let headers = wasi::http::types::Fields::new();
-    headers
-        .append("authorization", token::bearer(req.token).as_bytes())
-        .map_err(|_| invalid("token is not a valid header value"))?;
+/// The request's headers, each with what to report if the host refuses it.
+fn header_list(req: &Request<'_>) -> Vec<((String, Vec<u8>), &'static str)> {
+    let mut list = Vec::with_capacity(4);
+    let mut add = |name: &str, value: Vec<u8>, refused| list.push(((name.into(), value), refused));
+    add(
+        "authorization",
+        token::bearer(req.token).into_bytes(),
+        "token is not a valid header value",
+    );
     if let Some(ct) = req.content_type {
-        headers
-            .append("content-type", ct.as_bytes())
-            .map_err(|_| invalid("content-type rejected by the host"))?;
+        add(
+            "content-type",
+            ct.as_bytes().to_vec(),
+            "content-type rejected by the host",
+        );
     }
     if let Some((name, validator)) = req.condition {
-        headers
-            .append(name, validator.as_bytes())
-            .map_err(|_| invalid("recorded snapshot version rejected by the host"))?;
+        let refused = "recorded snapshot version rejected by the host";
+        add(name, validator.as_bytes().to_vec(), refused);
     }
     if let Some(len) = req.content_length {
-        headers
-            .append("content-length", len.to_string().as_bytes())
-            .map_err(|_| invalid("content-length rejected by the host"))?;
+        let refused = "content-length rejected by the host";
+        add("content-length", len.to_string().into_bytes(), refused);
     }
+    list
+}
+
+fn build(req: &Request<'_>) -> Result<OutgoingRequest, Error> {
+    let (entries, refusals): (Vec<_>, Vec<_>) = header_list(req).into_iter().unzip();
+    // One call into the host for them all; only when it refuses one are they
+    // tried one by one, to say which.
+    let Ok(headers) = Fields::from_list(&entries) else {
+        let probe = Fields::new();
+        let refused = entries
+            .iter()
+            .zip(refusals)
+            .find(|((n, v), _)| probe.append(n, v).is_err());
+        return Err(invalid(
+            refused.map_or("a header rejected by the host", |(_, r)| r),
+        ));
+    };
     let request = OutgoingRequest::new(headers);
     request
         .set_method(&req.method)
@@ -161,14 +182,10 @@ pub fn response(
     }
 }
 
-/// All values of a response header.
-pub fn header(response: &IncomingResponse, name: &str) -> Vec<Vec<u8>> {
-    response.headers().get(name)
-}
-
-/// The first value of a response header.
-pub fn first(response: &IncomingResponse, name: &str) -> Option<Vec<u8>> {
-    header(response, name).into_iter().next()
+/// The first value of a header. A caller reading several headers of one
+/// response asks for its `headers()` once: each handle is a call into the host.
+pub fn first(headers: &Fields, name: &str) -> Option<Vec<u8>> {
+    headers.get(name).into_iter().next()
 }
 
 /// A status the call does not accept, with the `retry-after` the gateway
@@ -182,7 +199,7 @@ pub fn refused(response: &IncomingResponse, error: Error) -> AttemptError {
 
 /// The `retry-after` seconds of a response, when it has a usable one.
 pub fn retry_after(response: &IncomingResponse) -> Option<u64> {
-    first(response, "retry-after").and_then(|v| parse_retry_after(&v))
+    first(&response.headers(), "retry-after").and_then(|v| parse_retry_after(&v))
 }
 
 /// A response body being read. Fields drop in order: stream, body, response

@@ -114,11 +114,15 @@ fn attempt(
         HydrateStatus::NotModified => return Ok(Found::Current),
         HydrateStatus::Failed(error) => return Err(http::refused(&response, error)),
     }
-    let announced = parse_content_length(&http::header(&response, "content-length"))?;
-    let mut counter = BodyCounter::new(announced, limits.max_hydrate_bytes)?;
-    let etag = http::first(&response, "etag").and_then(|v| version::usable_etag(&v));
-    let mut digests: Vec<Vec<u8>> = http::header(&response, "repr-digest");
-    digests.extend(http::header(&response, "content-digest"));
+    let (announced, etag, digests) = {
+        let headers = response.headers();
+        let etag = http::first(&headers, "etag").and_then(|v| version::usable_etag(&v));
+        let mut digests: Vec<Vec<u8>> = headers.get("repr-digest");
+        digests.extend(headers.get("content-digest"));
+        (headers.get("content-length"), etag, digests)
+    };
+    let mut counter =
+        BodyCounter::new(parse_content_length(&announced)?, limits.max_hydrate_bytes)?;
     let mut hash =
         BodyHash::new(version::expected_sha256(&digests)).map_err(|_| Error::DigestMismatch)?;
     let mut body = BodyReader::new(response, timing)?;

@@ -283,7 +283,8 @@ impl Post<'_> {
         let answer = http::response(&response, self.timing)?;
         let accepted = write_status(answer.status(), self.request.condition.is_some())
             .map_err(|error| http::refused(&answer, error))?;
-        let first = |name| http::first(&answer, name);
+        let headers = answer.headers();
+        let first = |name| http::first(&headers, name);
         Ok(Answer {
             accepted,
             etag: first("etag").and_then(|v| version::usable_etag(&v)),
