@@ -176,22 +176,26 @@ export class Descriptor {
     if (flags.requestedWriteSync || flags.mutateDirectory) throw 'unsupported';
     if (flags.fileIntegritySync || flags.dataIntegritySync) throw 'unsupported'; // as wasmtime
     let { root, host, trailingSlash } = this.#resolve(subpath);
-    // What is at `host` (undefined: nothing), once looked at; its parent is
+    // What is at `host` (undefined: nothing), looked at once; its parent is
     // already resolved, so only a link there needs realpath.
-    let entry = null;
-    const look = () => wasi(() => fs.lstatSync(host, { throwIfNoEntry: false }));
+    let entry;
+    let looked = false;
+    const look = () => {
+      if (!looked) entry = wasi(() => fs.lstatSync(host, { throwIfNoEntry: false }));
+      looked = true;
+      return entry;
+    };
     if (pathFlags.symlinkFollow || trailingSlash) {
       // Follow the final component only to a target inside the preopen. A
       // missing entry (or a dangling link) stays as is; O_NOFOLLOW below makes
       // the open refuse a link instead of creating its target.
-      entry = look();
-      if (entry?.isSymbolicLink()) {
+      if (look()?.isSymbolicLink()) {
         let target = null;
         try { target = quietly(() => realpath(host)); } catch (e) { if (e.code !== 'ENOENT') throw fsErrorCode(e); }
         if (target !== null) {
           if (!inside(root, target)) throw 'not-permitted';
           host = target;
-          entry = null;
+          looked = false;
         }
       }
     }
@@ -202,7 +206,7 @@ export class Descriptor {
     if (openFlags.truncate) mode |= O_TRUNC;
     // A missing entry is an answer the component expects (no sidecar yet), not
     // an error worth an exception: asked first, without one.
-    if (!openFlags.create && (entry ?? look()) === undefined) throw 'no-entry';
+    if (!openFlags.create && look() === undefined) throw 'no-entry';
     const fd = wasi(() => fs.openSync(host, mode | O_NOFOLLOW));
     let type;
     try {
