@@ -78,8 +78,7 @@ const diskPath = new DiskPath();
 
 export class Descriptor {
   #root; // the preopen this descriptor came from: { host, real } (see #rootReal)
-  #dir; // host path `*-at` paths are relative to (directories only)
-  #below = []; // a directory's path below the preopen's realpath, as names (see #parentOf)
+  #below = null; // a directory's path below the preopen's realpath, as names (see #parentOf); null for a file
   #fd = null; // null for a preopen, which holds no fd, and once dropped
   #preopen = false;
   #flags;
@@ -91,7 +90,7 @@ export class Descriptor {
     const d = new Descriptor();
     d.#writeBack = writeBack;
     d.#root = { host: hostDir, real: null };
-    d.#dir = hostDir;
+    d.#below = [];
     d.#preopen = true;
     d.#flags = { read: true, mutateDirectory: true };
     d.#type = 'directory';
@@ -135,7 +134,7 @@ export class Descriptor {
   // host path of that entry inside its realpath'ed parent, which is checked to
   // be inside the preopen. Throws 'not-permitted' for an escape.
   #resolve(subpath) {
-    if (this.#dir === undefined) throw 'not-directory';
+    if (this.#below === null) throw 'not-directory';
     if (subpath.includes('\0')) throw 'invalid';
     if (subpath.startsWith('/')) throw 'not-permitted';
     const segments = [];
@@ -222,16 +221,13 @@ export class Descriptor {
     d.#fd = fd;
     d.#flags = { ...flags };
     d.#type = type;
-    if (type === 'directory') {
-      d.#dir = host;
-      d.#below = path.relative(root, host).split('/').filter((n) => n !== '');
-    }
+    if (type === 'directory') d.#below = path.relative(root, host).split('/').filter((n) => n !== '');
     finalizer.register(d, fd, d);
     return d;
   }
 
   stat() {
-    if (this.#preopen) return statOf(wasi(() => fs.statSync(this.#dir, { bigint: true })));
+    if (this.#preopen) return statOf(wasi(() => fs.statSync(this.#root.host, { bigint: true })));
     return statOf(wasi(() => fs.fstatSync(this.#open(), { bigint: true })));
   }
 
