@@ -20,47 +20,23 @@
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
-import { BufferPool } from '../shared/buffer-pool.js';
 import { MESSAGE, PART, unpack } from '../shared/protocol.js';
 import { BackgroundSync } from './background-sync.js';
+import { FetchTransfer, MAX_BODY } from './fetch-transfer.js';
 import { runBlockingFs } from './host-fs.js';
-import { networkErrorCode } from './network-errors.js';
+import { STALE, networkErrorCode } from './network-errors.js';
 import { Outbox } from './outbox.js';
-
-/** Response bytes the worker may hold unread before the socket is paused. */
-const RECEIVE_WINDOW = 8 << 20;
-
-/**
- * Response bytes travel to the worker in pooled buffers of this size, filled
- * from the socket's (64 KiB) chunks, which the worker hands back once the
- * guest has read them (with `consumed`): the guest's 256 KiB reads take one
- * message each, not four, and no copy in the worker.
- */
-const POOL_BUFFER = 256 << 10;
-/**
- * Gathered bytes fewer than this go to the worker as an exact-size copy, and
- * the pooled buffer stays here: a small response then costs no 256 KiB
- * buffer (a fresh one, zeroed, whenever the worker has not given one back).
- */
-const SMALL = 64 << 10;
-/** Buffers kept for reuse: the receive window's worth, shared by every transfer. */
-const pool = new BufferPool(POOL_BUFFER, (RECEIVE_WINDOW / POOL_BUFFER) * 2);
+import { ResponseFeed, giveBack } from './response-feed.js';
 
 /** An idle kept-alive connection is closed after this long (undici's default is 4 s too). */
 const IDLE_MS = 4000;
-
-/**
- * Errors of a request sent on a kept-alive connection that the server had
- * already closed (the race every connection pool has): a request with no
- * body is then sent again once, on a fresh connection.
- */
-const STALE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** One request and its response. `post(message, transfer)` reaches the worker. */
 class Transfer {
   #id;
   #post;
   #forget;
+  #reached;
   #req;
   #res = null;
   #requestOpen = true; // body still being sent
@@ -70,23 +46,26 @@ class Transfer {
   #betweenBytesMs;
   #unacked = 0; // request bytes on the socket, not yet reported to the worker
   #written = []; // and the buffers they came in, to go back with the report
-  #outstanding = 0; // response bytes received for the worker, not yet consumed by the guest
-  #filling = null; // the pooled buffer response bytes are gathered in
-  #filled = 0; // bytes of it not yet posted
+  #feed; // the response body, on its way to the guest
   #paused = false;
   #bodyEnded = false; // the worker sent the whole request body
   #spec;
   #outbox;
-  #flushData = () => this.#flush();
   #ackNow = () => this.#ack();
 
-  /** `outbox.post(message, transfer)` reaches the worker; `agent` pools the connections. */
-  constructor(spec, outbox, agent, forget) {
+  /**
+   * `outbox.post(message, transfer)` reaches the worker; `agent` pools the
+   * connections; `reached()` is called when the server answers, `forget()`
+   * once the exchange is over.
+   */
+  constructor(spec, outbox, agent, reached, forget) {
     this.#id = spec.id;
+    this.#reached = reached;
     this.#post = (message, transfer, quiet) => outbox.post(message, transfer, quiet);
     this.#outbox = outbox;
     this.#forget = forget;
     this.#spec = spec;
+    this.#feed = new ResponseFeed(spec.id, outbox);
     this.#betweenBytesMs = spec.betweenBytesMs;
     this.#send(agent);
   }
@@ -164,8 +143,7 @@ class Transfer {
 
   /** The guest read `n` more bytes: let the socket go again once it is well behind. */
   consumed(n) {
-    this.#outstanding -= n;
-    if (this.#paused && !this.#over && this.#outstanding < RECEIVE_WINDOW / 2) {
+    if (this.#feed.consumed(n) && this.#paused && !this.#over) {
       this.#paused = false;
       this.#res.resume();
       this.#armBetweenBytes();
@@ -189,6 +167,7 @@ class Transfer {
 
   #respond(res) {
     this.#res = res;
+    this.#reached();
     this.#disarm('connect');
     this.#disarm('firstByte');
     // Status and headers exactly as received (rawHeaders keeps names, order and repeats).
@@ -198,7 +177,7 @@ class Transfer {
     res.on('end', () => {
       this.#responseOpen = false;
       this.#disarm('betweenBytes');
-      this.#flush();
+      this.#feed.flush();
       if (!this.#over) this.#post({ id: this.#id, type: MESSAGE.END });
       this.#outbox.flush(); // nothing more will come for it: the guest need not wait for the turn to end
       this.#settleIfDone();
@@ -209,40 +188,13 @@ class Transfer {
 
   #data(chunk) {
     if (this.#over) return;
-    for (let at = 0; at < chunk.byteLength;) {
-      this.#filling ??= new Uint8Array(pool.take());
-      const n = Math.min(chunk.byteLength - at, POOL_BUFFER - this.#filled);
-      this.#filling.set(chunk.subarray(at, at + n), this.#filled);
-      this.#filled += n;
-      at += n;
-      if (this.#filled === POOL_BUFFER) this.#flush();
-    }
-    // What a buffer holds goes out at the end of this turn of the event
-    // loop (after the socket's other reads of it), full or not.
-    if (this.#filling !== null) this.#outbox.beforeSend(this.#flushData);
-    this.#outstanding += chunk.byteLength;
-    if (this.#outstanding >= RECEIVE_WINDOW) {
+    if (this.#feed.push(chunk)) {
       this.#paused = true;
       this.#res.pause();
       this.#disarm('betweenBytes'); // waiting for the guest is not a stalled server
     } else {
       this.#armBetweenBytes();
     }
-  }
-
-  /** Posts the gathered response bytes, if any. */
-  #flush() {
-    if (this.#filling === null || this.#over || this.#filled === 0) return;
-    if (this.#filled < SMALL) {
-      const copy = this.#filling.slice(0, this.#filled);
-      this.#filled = 0;
-      this.#post({ id: this.#id, type: MESSAGE.DATA, chunk: copy }, [copy.buffer]);
-      return;
-    }
-    const bytes = this.#filling.subarray(0, this.#filled);
-    this.#filling = null;
-    this.#filled = 0;
-    this.#post({ id: this.#id, type: MESSAGE.DATA, chunk: bytes }, [bytes.buffer]);
   }
 
   #armBetweenBytes() {
@@ -267,7 +219,7 @@ class Transfer {
       this.#settleIfDone();
       return;
     }
-    this.#flush(); // what arrived is delivered before the failure
+    this.#feed.flush(); // what arrived is delivered before the failure
     this.#post({ id: this.#id, type: MESSAGE.FAIL, code });
     this.#outbox.flush();
     this.abort();
@@ -280,8 +232,7 @@ class Transfer {
   #close() {
     if (this.#over) return;
     this.#over = true;
-    if (this.#filling !== null) pool.give([this.#filling.buffer]); // kept by a small flush
-    this.#filling = null;
+    this.#feed.release();
     for (const name of Object.keys(this.#timers)) this.#disarm(name);
     this.#forget();
   }
@@ -299,6 +250,23 @@ class Transfer {
     clearTimeout(this.#timers[name]);
     delete this.#timers[name];
   }
+}
+
+/** Whether `fetch` takes the proxy environment variables that node:http ignores (Bun's does). */
+const PROXIED = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'].some((k) => process.env[k]);
+const BUN_FETCH = typeof globalThis.Bun !== 'undefined' && typeof globalThis.fetch === 'function' && !PROXIED;
+
+/**
+ * Whether request `m` goes by Bun's fetch (see fetch-transfer.js): on Bun,
+ * to an origin that answered within IDLE_MS (so a connection is most likely
+ * open and its connect phase needs no timeout of its own), with no body or a
+ * declared one of at most MAX_BODY bytes. node:http otherwise, and on Node.
+ */
+function viaFetch(m, lastAnswer) {
+  if (!BUN_FETCH || lastAnswer === undefined || Date.now() - lastAnswer > IDLE_MS) return false;
+  if (!m.hasBody) return true;
+  const length = m.headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1];
+  return length !== undefined && /^[0-9]{1,7}$/.test(length) && Number(length) <= MAX_BODY;
 }
 
 /**
@@ -333,6 +301,7 @@ export function httpHost(port, signal) {
     http: new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
     https: new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
   };
+  const answered = new Map(); // origin → when it last answered (Date.now())
   const abortAll = () => { for (const t of [...transfers.values()]) t.abort(); };
   const sync = new BackgroundSync();
   const receive = (m) => {
@@ -341,10 +310,15 @@ export function httpHost(port, signal) {
     if (m.op === MESSAGE.WRITE_BACK_SETTLE) return sync.settle(m.fd, () => post({ id: m.id, type: MESSAGE.SETTLED }));
     if (m.op === MESSAGE.FS) return runBlockingFs(m, (answer) => { post(answer); outbox.flush(); });
     if (m.op === MESSAGE.REQUEST) {
+      const origin = `${m.scheme}://${m.host}:${m.port}`;
+      const reached = () => answered.set(origin, Date.now());
+      const forget = () => transfers.delete(m.id);
       let t;
       try {
-        t = new Transfer(m, outbox, agents[m.scheme], () => transfers.delete(m.id));
-      } catch (e) { // node:http refused the request itself
+        t = viaFetch(m, answered.get(origin))
+          ? new FetchTransfer(m, outbox, reached, forget)
+          : new Transfer(m, outbox, agents[m.scheme], reached, forget);
+      } catch (e) { // the client refused the request itself
         post({ id: m.id, type: MESSAGE.FAIL, code: { tag: 'internal-error', val: String(e?.message ?? e) } });
         return;
       }
@@ -356,7 +330,7 @@ export function httpHost(port, signal) {
     if (m.op === MESSAGE.BODY) t?.write(m.chunk);
     else if (m.op === MESSAGE.FINISH) t?.end();
     else if (m.op === MESSAGE.CONSUMED) {
-      pool.give(m.buffers);
+      giveBack(m.buffers);
       t?.consumed(m.n);
     }
     else if (m.op === MESSAGE.ABORT) t?.abort();

@@ -6,6 +6,12 @@ const TERMINATED = new Set([
   'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED',
   'ERR_STREAM_WRITE_AFTER_END',
 ]);
+/**
+ * Errors of a request sent on a kept-alive connection that the server had
+ * already closed (the race every connection pool has): a request with no
+ * body is then sent again once, on a fresh connection.
+ */
+export const STALE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const DNS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME', 'EAI_SERVICE', 'EADDRNOTAVAIL']);
 const CERTIFICATE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|INVALID_PURPOSE)/;
 
