@@ -28,11 +28,11 @@ step "build every test and program" cargo test --workspace --no-run --quiet
 step "Rust tests: unit, wasmtime, conformance, gateway, CLI" cargo test --workspace --no-fail-fast
 step "Node (jco): install" npm --prefix js ci --no-audit --no-fund
 step "Node (jco): transpile" npm --prefix js run build
+# Each runtime's default thread (Node: a worker; Bun: the caller's), then the other.
 step "Node (jco): tests" npm --prefix js test
 step "Bun (jco): tests" npm --prefix js run test:bun
-# The experimental caller-thread mode (js/README.md) passes the same suites.
 step "Node (jco, caller thread): tests" env TRANSCRIPT_SNAPSHOT_THREAD=caller npm --prefix js test
-step "Bun (jco, caller thread): tests" env TRANSCRIPT_SNAPSHOT_THREAD=caller npm --prefix js run test:bun
+step "Bun (jco, worker thread): tests" env TRANSCRIPT_SNAPSHOT_THREAD=worker npm --prefix js run test:bun
 [ -x python/.venv/bin/python ] || step "Python: virtual environment" python3 -m venv python/.venv
 step "Python (wasmtime-py): install" python/.venv/bin/pip install --quiet -r python/requirements.lock
 step "Python (wasmtime-py): tests" bash -c "cd python && .venv/bin/python -m pytest -q"

@@ -141,15 +141,15 @@ export interface OpenOptions {
   /** Where each call's record goes; none by default. */
   logger?: Logger;
   /**
-   * EXPERIMENTAL. `'worker'` (default): the component runs in a worker thread of its own.
-   * `'caller'`: it runs on the calling thread and is suspended while it waits (JSPI, or an
-   * Asyncify polyfill of it); no worker, no messages between threads. The environment
-   * variable `TRANSCRIPT_SNAPSHOT_THREAD` sets the default (also for the drop-ins).
+   * `'worker'` (the default on Node): the component runs in a worker thread of its own.
+   * `'caller'` (the default on Bun): it runs on the calling thread and is suspended while it
+   * waits (JSPI, or an Asyncify polyfill of it); no worker, no messages between threads. The
+   * environment variable `TRANSCRIPT_SNAPSHOT_THREAD` sets the default (also for the drop-ins).
    */
   thread?: 'worker' | 'caller';
 }
 
-/** One sandboxed component instance in its own worker thread. Calls on one client run one at a time. */
+/** One sandboxed component instance (in a worker thread, or on the caller's: see `thread`). Calls on one client run one at a time. */
 export class SnapshotClient {
   private constructor();
   static open(options?: OpenOptions): Promise<SnapshotClient>;
@@ -160,14 +160,13 @@ export class SnapshotClient {
   clear(gateway: Gateway, options?: Options): Promise<ClearOutcome>;
   /** `{ runId, token }` from a job payload's `runId` / `runJobToken`, or null. Rejects with `SnapshotError` on malformed JSON. */
   runBindingFromPayload(payloadJson: string): Promise<{ runId: number; token: string } | null>;
-  /** Terminates the worker; calls in flight reject. Idempotent. */
+  /** Stops the component instance (and its worker, if any); calls in flight reject. Idempotent. */
   close(): Promise<void>;
 }
 
 // ---- Drop-ins for @lobu/worker's transcript-snapshot client ---------------------
 // Same names, option names and results; paths are host paths. They share one
-// lazily started component instance (one worker thread), so calls run one at
-// a time.
+// lazily started component instance, so calls run one at a time.
 
 export interface TranscriptSnapshotOptions {
   /** Host path of the session.jsonl; its directory is the only one the component sees. */
