@@ -230,7 +230,8 @@ describe('wasi:filesystem operations', () => {
       assert.equal(st.type, 'regular-file');
       assert.equal(typeof st.size, 'bigint');
       assert.deepEqual(f.read(5n, 0n).map((x) => (x instanceof Uint8Array ? Buffer.from(x).toString() : x)), ['hello', false]);
-      assert.equal(Buffer.from(f.read(100n, 6n)[0]).toString(), 'world\n');
+      // A short read is the end of the file: the guest need not read again to find nothing.
+      assert.deepEqual(f.read(100n, 6n).map((x) => (x instanceof Uint8Array ? Buffer.from(x).toString() : x)), ['world\n', true]);
       const [bytes, eof] = f.read(100n, 12n);
       assert.equal(bytes.length, 0);
       assert.equal(eof, true);

@@ -294,9 +294,15 @@ pub fn sync_file(file: &Descriptor) -> Result<(), Error> {
     }
 }
 
-/// Reads the next chunk at `offset`; an empty chunk means end of file.
-pub fn read_chunk(file: &Descriptor, offset: u64) -> Result<Vec<u8>, Error> {
+/// Reads the next chunk at `offset`, and whether it ends the file: an empty
+/// chunk always does, and a host may say so of a short one too (the package's
+/// JS host does; wasmtime-wasi only of an empty one), which saves the read
+/// that would find nothing.
+pub fn read_chunk(file: &Descriptor, offset: u64) -> Result<(Vec<u8>, bool), Error> {
     file.read(FILE_CHUNK, offset)
-        .map(|(bytes, _eof)| bytes)
+        .map(|(bytes, eof)| {
+            let eof = eof || bytes.is_empty();
+            (bytes, eof)
+        })
         .map_err(|c| error("read session file", c))
 }

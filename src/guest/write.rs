@@ -73,14 +73,14 @@ fn measure(file: &Descriptor) -> Result<Pass, Error> {
     let mut counter = Counter::default();
     let mut fingerprint = Fingerprint::new();
     loop {
-        let chunk = fs::read_chunk(file, escaper.consumed())?;
-        if chunk.is_empty() {
-            break;
-        }
+        let (chunk, eof) = fs::read_chunk(file, escaper.consumed())?;
         escaper
             .push(&chunk, &mut counter)
             .map_err(|e| Error::InvalidUtf8(e.offset))?;
         fingerprint.update(&chunk);
+        if eof {
+            break;
+        }
     }
     escaper.finish().map_err(|e| Error::InvalidUtf8(e.offset))?;
     Ok(Pass {
@@ -103,7 +103,7 @@ fn stream(file: &Descriptor, seen: &Pass, body: &mut BodyWriter) -> Result<Pass,
     let mut escaped = 0u64;
     let mut fingerprint = Fingerprint::new();
     'file: loop {
-        let chunk = fs::read_chunk(file, bytes)?;
+        let (chunk, eof) = fs::read_chunk(file, bytes)?;
         if chunk.is_empty() {
             break;
         }
@@ -122,6 +122,9 @@ fn stream(file: &Descriptor, seen: &Pass, body: &mut BodyWriter) -> Result<Pass,
                 break 'file;
             }
             body.write_all(&out)?;
+        }
+        if eof {
+            break;
         }
     }
     Ok(Pass {

@@ -236,7 +236,9 @@ export class Descriptor {
     const want = Math.min(Number(length), MAX_READ);
     if (scratch.length < want) scratch = Buffer.allocUnsafeSlow(want);
     const n = wasi(() => fs.readSync(fd, scratch, 0, want, Number(offset)));
-    return [scratch.subarray(0, n), n === 0];
+    // A short read of a file is its end (as of now): said, so the guest need
+    // not read again to find nothing.
+    return [scratch.subarray(0, n), n < want];
   }
 
   write(buffer, offset) {
