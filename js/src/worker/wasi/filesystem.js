@@ -207,9 +207,15 @@ export class Descriptor {
     // an error worth an exception: asked first, without one.
     if (!openFlags.create && look() === undefined) throw 'no-entry';
     const fd = wasi(() => fs.openSync(host, mode | O_NOFOLLOW));
+    // The type is known without an fstat when the entry was just looked at
+    // (an entry swapped in between is still refused or fails its reads), or
+    // when the open created it.
+    const known = looked && entry !== undefined ? entry : null;
     let type;
     try {
-      type = fileType(fs.fstatSync(fd));
+      if (known !== null) type = fileType(known);
+      else if (openFlags.create && openFlags.exclusive && !(openFlags.directory || trailingSlash)) type = 'regular-file';
+      else type = fileType(fs.fstatSync(fd));
       if (type === 'directory' && flags.write) throw 'is-directory'; // as the shim
     } catch (e) {
       fs.closeSync(fd);
