@@ -28,6 +28,10 @@ export class FetchTransfer {
   #forget;
   #feed;
   #body = []; // copies of the request body's chunks, sent whole at `end`
+  #unacked = 0; // bytes copied, not yet reported to the guest
+  #written = []; // and the buffers they came in, to go back with the report
+  #bodyEnded = false;
+  #ackNow = () => this.#ack();
   #controller = new AbortController();
   #timer = null;
   #timerMs = 0;
@@ -53,14 +57,26 @@ export class FetchTransfer {
 
   // ---- from the guest ------------------------------------------------------------
 
-  /** Request-body bytes: copied, so their buffer goes back to the guest at once. */
+  /** Request-body bytes: copied, so their buffers go back to the guest at the end of this turn. */
   write(chunk) {
     if (this.#over) return;
     this.#body.push(Buffer.from(chunk));
-    this.#outbox.post({ id: this.#id, type: MESSAGE.ACK, n: chunk.byteLength, buffers: [chunk.buffer] }, [chunk.buffer]);
+    if (this.#unacked === 0) this.#outbox.beforeSend(this.#ackNow);
+    this.#unacked += chunk.byteLength;
+    this.#written.push(chunk.buffer);
+  }
+
+  #ack() {
+    const buffers = this.#written;
+    this.#written = [];
+    // Once the body is complete the guest waits for the response, not for
+    // acks: they only return buffers, and need not wake it.
+    if (!this.#over) this.#outbox.post({ id: this.#id, type: MESSAGE.ACK, n: this.#unacked, buffers }, buffers, this.#bodyEnded);
+    this.#unacked = 0;
   }
 
   end() {
+    this.#bodyEnded = true;
     if (!this.#over) this.#send();
   }
 
