@@ -63,10 +63,12 @@ fs.mkdirSync(path.join(clientRoot, '.openclaw'), { recursive: true });
 const client = await pkg.SnapshotClient.open({
   preopens: { '/workspace': clientRoot }, allowedAuthorities: [`127.0.0.1:${port}`],
 });
-// WARM_CALLER=1 adds SnapshotClient.open({ thread: 'caller' }) (the component on
-// this thread, suspended while it waits) as rows "client (caller thread)".
-const callerClient = process.env.WARM_CALLER === '1' ? await pkg.SnapshotClient.open({
-  preopens: { '/workspace': clientRoot }, allowedAuthorities: [`127.0.0.1:${port}`], thread: 'caller',
+// The client's default thread is the runtime's (Bun: the caller's; Node: a
+// worker). WARM_OTHER=1 adds a client on the other one, as rows "client
+// (worker thread)" on Bun and "client (caller thread)" on Node.
+const OTHER = typeof Bun !== 'undefined' ? 'worker' : 'caller';
+const otherClient = process.env.WARM_OTHER === '1' ? await pkg.SnapshotClient.open({
+  preopens: { '/workspace': clientRoot }, allowedAuthorities: [`127.0.0.1:${port}`], thread: OTHER,
 }) : null;
 const beforeClient = before && await before.SnapshotClient.open({
   preopens: { '/workspace': clientRoot }, allowedAuthorities: [`127.0.0.1:${port}`],
@@ -122,9 +124,9 @@ function casesFor(size) {
       ['hydrate', 'drop-in', async () => expect(await pkg.hydrateFromSnapshot({ gatewayUrl: url, workerToken: TOKEN, sessionFile: files.dropH, options: opts }), 'drop-in hydrate')],
       ['write', 'reference', async () => { await ref.writeSnapshot({ gatewayUrl: url, workerToken: TOKEN, sessionFile: files.refW, terminalStatus: 'completed', runId: 1 }); writesSent += 1; }],
       ['write', 'client', async () => { expect((await client.write(url, { runId: 1, token: TOKEN }, clientW, 'completed', opts)).kind === 'stored', 'client write'); writesSent += 1; }],
-      ...(callerClient ? [
-        ['hydrate', 'client (caller thread)', async () => expect((await callerClient.hydrate({ url, token: TOKEN }, `/workspace/.openclaw/hc-${size}.jsonl`, opts)).kind === 'hydrated', 'caller hydrate')],
-        ['write', 'client (caller thread)', async () => { expect((await callerClient.write(url, { runId: 1, token: TOKEN }, clientW, 'completed', opts)).kind === 'stored', 'caller write'); writesSent += 1; }],
+      ...(otherClient ? [
+        ['hydrate', `client (${OTHER} thread)`, async () => expect((await otherClient.hydrate({ url, token: TOKEN }, `/workspace/.openclaw/hc-${size}.jsonl`, opts)).kind === 'hydrated', 'other-thread hydrate')],
+        ['write', `client (${OTHER} thread)`, async () => { expect((await otherClient.write(url, { runId: 1, token: TOKEN }, clientW, 'completed', opts)).kind === 'stored', 'other-thread write'); writesSent += 1; }],
       ] : []),
       ...(beforeClient ? [
         ['hydrate', 'client (before)', async () => expect((await beforeClient.hydrate({ url, token: TOKEN }, `/workspace/.openclaw/hb-${size}.jsonl`, opts)).kind === 'hydrated', 'before hydrate')],
@@ -196,7 +198,7 @@ const expectedPosts = writesSent;
 gateway.stdin.end();
 await client.close();
 await beforeClient?.close();
-await callerClient?.close();
+await otherClient?.close();
 fs.rmSync(work, { recursive: true, force: true });
 
 // ---- the report ----------------------------------------------------------------------
