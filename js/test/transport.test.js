@@ -79,6 +79,21 @@ async function countingServer(answer) {
 
 const BUN = typeof globalThis.Bun !== 'undefined';
 
+/** A server whose `nth` request (from 1, over all connections) gets `answer(req, res, nth)`; it records each request's user-agent and body. */
+async function nthServer(answer) {
+  const seen = [];
+  const s = http.createServer((req, res) => {
+    const parts = [];
+    req.on('data', (c) => parts.push(c));
+    req.on('end', () => {
+      seen.push({ agent: req.headers['user-agent'] ?? null, body: Buffer.concat(parts).toString() });
+      answer(req, res, seen.length);
+    });
+  });
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${s.address().port}/x`, seen, close: () => { s.closeAllConnections(); s.close(); } };
+}
+
 const waitFor = async (test) => { for (let i = 0; i < 100 && !test(); i += 1) await new Promise((r) => setTimeout(r, 20)); };
 
 describe('wasi:http transport', () => {
@@ -227,6 +242,22 @@ describe('wasi:http transport', () => {
     }
   });
 
+  it('delivers a body\'s bytes as they come, not once it is complete', async () => {
+    const s = await nthServer((req, res, nth) => {
+      if (nth === 1) return res.end('ok');
+      res.writeHead(200, { 'content-length': 20 }).write('0123456789');
+      setTimeout(() => res.end('abcdefghij'), 1000);
+    });
+    try {
+      await g.run('read-after-close', s.url); // (on Bun, the next request goes by fetch)
+      const got = await g.run('first-bytes', s.url);
+      assert.deepEqual({ ...got, afterMs: undefined }, { first: 10, afterMs: undefined, total: 20 });
+      assert.ok(got.afterMs < 500, `the first bytes came after ${got.afterMs} ms`);
+    } finally {
+      s.close();
+    }
+  });
+
   it('fires clock pollables on time, earliest first', async () => {
     const { ready, elapsedMs } = await g.run('clock');
     assert.deepEqual(ready, [1]);
@@ -253,23 +284,8 @@ describe('wasi:http transport', () => {
   before(() => { g = guest(); });
   after(() => g.close());
 
-  /** A server whose `nth` request (from 1, over all connections) gets `answer(req, res, nth)`; it records each request's user-agent and body. */
-  async function server(answer) {
-    const seen = [];
-    const s = http.createServer((req, res) => {
-      const parts = [];
-      req.on('data', (c) => parts.push(c));
-      req.on('end', () => {
-        seen.push({ agent: req.headers['user-agent'] ?? null, body: Buffer.concat(parts).toString() });
-        answer(req, res, seen.length);
-      });
-    });
-    await new Promise((r) => s.listen(0, '127.0.0.1', r));
-    return { url: `http://127.0.0.1:${s.address().port}/x`, seen, close: () => { s.closeAllConnections(); s.close(); } };
-  }
-
   it('sends a small body whole once finished, and nothing of a body dropped unfinished', async () => {
-    const s = await server((req, res) => res.end('ok'));
+    const s = await nthServer((req, res) => res.end('ok'));
     try {
       await g.run('read-after-close', s.url); // the server answers: fetch from now on
       assert.deepEqual(await g.run('whole-flush', s.url), { flushedAtOnce: true, status: 200 });
@@ -282,7 +298,7 @@ describe('wasi:http transport', () => {
   });
 
   it('times out a request the server does not answer, and a body that stalls', async () => {
-    const s = await server((req, res, nth) => {
+    const s = await nthServer((req, res, nth) => {
       if (nth === 1) res.end('ok');
       else if (nth === 3) res.writeHead(200, { 'content-length': 100 }).write('0123');
       // the second is never answered
@@ -302,7 +318,7 @@ describe('wasi:http transport', () => {
 
   it('delivers a body larger than the receive window whole, and fails one cut short', async () => {
     const big = Buffer.alloc(20 << 20, 7);
-    const s = await server((req, res, nth) => {
+    const s = await nthServer((req, res, nth) => {
       if (nth <= 2) res.end(nth === 1 ? 'ok' : big);
       else res.writeHead(200, { 'content-length': 100 }).end('0123456789', () => req.socket.destroy());
     });

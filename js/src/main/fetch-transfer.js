@@ -131,6 +131,11 @@ export class FetchTransfer {
     const headers = [];
     for (const [name, value] of res.headers) headers.push(name, value);
     this.#outbox.post({ id: this.#id, type: MESSAGE.RESPONSE, status: res.status, headers });
+    // Sent now, and each chunk as it comes, not at the end of the turn:
+    // while a body streams in, Bun may hold setImmediate callbacks (the
+    // outbox's end of turn) until it is complete, and the guest would start
+    // on it only then.
+    this.#outbox.flush();
     this.#reader = res.body?.getReader() ?? null;
     try {
       while (this.#reader !== null) {
@@ -138,7 +143,9 @@ export class FetchTransfer {
         const { done, value } = await this.#reader.read();
         if (this.#over) return;
         if (done) break;
-        if (this.#feed.push(value)) {
+        const behind = this.#feed.push(value);
+        this.#outbox.flush();
+        if (behind) {
           this.#disarm(); // waiting for the guest is not a stalled server
           await new Promise((resolve) => { this.#resume = resolve; });
           if (this.#over) return;

@@ -189,6 +189,24 @@ const scenarios = {
     }
     return { getAnswered, postAnswered };
   },
+  // The first bytes of a body the server sends in two parts, a while apart:
+  // how many came, and how long after the response they could be read.
+  'first-bytes'(url) {
+    const { future } = send(url);
+    const { response } = answer(future);
+    const t0 = clock.now();
+    const body = response.consume();
+    const stream = body.stream();
+    let first = stream.read(1n << 20n);
+    if (first.byteLength === 0) {
+      stream.subscribe().block();
+      first = stream.read(1n << 20n);
+    }
+    const afterMs = Number(clock.now() - t0) / 1e6;
+    const rest = readAll({ consume: () => ({ stream: () => stream }) });
+    drop(response, future);
+    return { first: first.byteLength, afterMs, total: first.byteLength + rest.received };
+  },
   'clock'() {
     const t0 = clock.now();
     const soon = clock.subscribeDuration(50_000_000n);
