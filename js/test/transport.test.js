@@ -297,6 +297,15 @@ describe('wasi:http transport', () => {
     }
   });
 
+  it('maps a server gone since it answered to connection-refused (its kept-alive connection is tried, then a new one)', async () => {
+    const s = await nthServer((req, res) => res.end('ok'));
+    await g.run('read-after-close', s.url);
+    await g.run('read-after-close', s.url); // fetch's own connection, kept alive
+    s.close();
+    assert.deepEqual(await g.run('response-error', s.url), { error: { tag: 'connection-refused' } });
+    assert.deepEqual(s.seen.map((r) => r.agent?.startsWith('Bun/') ?? false), [false, true]);
+  });
+
   it('times out a request the server does not answer, and a body that stalls', async () => {
     const s = await nthServer((req, res, nth) => {
       if (nth === 1) res.end('ok');
