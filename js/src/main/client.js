@@ -1,7 +1,8 @@
-// SnapshotClient: one worker thread per client, each holding its own
-// sandboxed component instance (see ../worker/worker.js for why the component
-// must not run on the caller's thread), and the client's HTTP performed on the
-// caller's thread for it (http-host.js). Works on Node >= 20 and on Bun.
+// SnapshotClient: one sandboxed component instance per client, in a worker
+// thread of its own (../worker/worker.js: the synchronous bindings block while
+// they wait) or on the caller's thread, suspended while it waits
+// (../caller/engine.js); the client's HTTP is performed on the caller's thread
+// either way (http-host.js). Works on Node >= 20 and on Bun.
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
