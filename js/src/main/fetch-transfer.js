@@ -17,7 +17,11 @@ import { MESSAGE } from '../shared/protocol.js';
 import { STALE, networkErrorCode } from './network-errors.js';
 import { ResponseFeed } from './response-feed.js';
 
-/** The largest request body sent this way: the guest's own send window, so it never waits for an ack. */
+/**
+ * The largest request body sent this way (a 1.3 KB write's is ~1.4 KB).
+ * Larger ones go by node:http, which sends them while the guest is still
+ * escaping them: sent whole by fetch, a 633 KB write took 0.15–0.3 ms longer.
+ */
 export const MAX_BODY = 64 << 10;
 
 export class FetchTransfer {

@@ -1,13 +1,16 @@
 // Performs the HTTP exchanges of one client's component with node:http and
-// node:https, on the thread that opened the client, and streams them to the
-// worker over a MessagePort (the worker's end is ../worker/channel.js; the
-// messages are named in ../shared/protocol.js, and the exchange described in
-// ../worker/wasi/exchange.js).
+// node:https (on Bun, warm ones with fetch: fetch-transfer.js), on the thread
+// that opened the client, and streams them to the worker over a MessagePort
+// (the worker's end is ../worker/channel.js; the messages are named in
+// ../shared/protocol.js, and the exchange described in
+// ../worker/wasi/exchange.js), or to the component on this thread
+// (../caller/channel.js).
 //
 // Why this thread and not one of our own: the work per message is a copy
 // into a pooled buffer and a postMessage (buffers are transferred, not
 // cloned), so it costs the caller's event loop little, and the sockets then live where the client's lifetime is
-// managed: close() destroys them directly, and an idle client holds no
+// managed: close() destroys them directly (fetch's idle connections are Bun's
+// own pool's, and hold nothing), and an idle client holds no
 // thread, port or socket that could keep the process alive. The price is
 // that a caller who blocks its own event loop stalls its transfers; the
 // guest's timeouts still apply.
