@@ -15,6 +15,7 @@
 import { Buffer } from 'node:buffer';
 import { MESSAGE } from '../shared/protocol.js';
 import { STALE, networkErrorCode } from './network-errors.js';
+import { RequestAcks } from './request-acks.js';
 import { ResponseFeed } from './response-feed.js';
 
 /**
@@ -32,10 +33,7 @@ export class FetchTransfer {
   #forget;
   #feed;
   #body = []; // copies of the request body's chunks, sent whole at `end`
-  #unacked = 0; // bytes copied, not yet reported to the guest
-  #written = []; // and the buffers they came in, to go back with the report
-  #bodyEnded = false;
-  #ackNow = () => this.#ack();
+  #acks;
   #controller = new AbortController();
   #timer = null;
   #timerMs = 0;
@@ -52,6 +50,7 @@ export class FetchTransfer {
     this.#reached = reached;
     this.#forget = forget;
     this.#feed = new ResponseFeed(spec.id, outbox);
+    this.#acks = new RequestAcks(spec.id, outbox, () => this.#over);
     if (!spec.hasBody) this.#send();
   }
 
@@ -65,22 +64,11 @@ export class FetchTransfer {
   write(chunk) {
     if (this.#over) return;
     this.#body.push(Buffer.from(chunk));
-    if (this.#unacked === 0) this.#outbox.beforeSend(this.#ackNow);
-    this.#unacked += chunk.byteLength;
-    this.#written.push(chunk.buffer);
-  }
-
-  #ack() {
-    const buffers = this.#written;
-    this.#written = [];
-    // Once the body is complete the guest waits for the response, not for
-    // acks: they only return buffers, and need not wake it.
-    if (!this.#over) this.#outbox.post({ id: this.#id, type: MESSAGE.ACK, n: this.#unacked, buffers }, buffers, this.#bodyEnded);
-    this.#unacked = 0;
+    this.#acks.add(chunk.byteLength, chunk.buffer);
   }
 
   end() {
-    this.#bodyEnded = true;
+    this.#acks.bodyEnded();
     if (!this.#over) this.#send();
   }
 

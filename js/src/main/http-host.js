@@ -29,15 +29,15 @@ import { FetchTransfer, MAX_BODY } from './fetch-transfer.js';
 import { runBlockingFs } from './host-fs.js';
 import { STALE, networkErrorCode } from './network-errors.js';
 import { Outbox } from './outbox.js';
+import { RequestAcks } from './request-acks.js';
 import { ResponseFeed, giveBack } from './response-feed.js';
 
 /** An idle kept-alive connection is closed after this long (undici's default is 4 s too). */
 const IDLE_MS = 4000;
 
-/** One request and its response. `post(message, transfer)` reaches the worker. */
+/** One request and its response, made with node:http. */
 class Transfer {
   #id;
-  #post;
   #forget;
   #reached;
   #req;
@@ -47,14 +47,11 @@ class Transfer {
   #over = false;
   #timers = {};
   #betweenBytesMs;
-  #unacked = 0; // request bytes on the socket, not yet reported to the worker
-  #written = []; // and the buffers they came in, to go back with the report
+  #acks; // of request bytes on the socket
   #feed; // the response body, on its way to the guest
   #paused = false;
-  #bodyEnded = false; // the worker sent the whole request body
   #spec;
   #outbox;
-  #ackNow = () => this.#ack();
 
   /**
    * `outbox.post(message, transfer)` reaches the worker; `agent` pools the
@@ -64,11 +61,11 @@ class Transfer {
   constructor(spec, outbox, agent, reached, forget) {
     this.#id = spec.id;
     this.#reached = reached;
-    this.#post = (message, transfer, quiet) => outbox.post(message, transfer, quiet);
     this.#outbox = outbox;
     this.#forget = forget;
     this.#spec = spec;
     this.#feed = new ResponseFeed(spec.id, outbox);
+    this.#acks = new RequestAcks(spec.id, outbox, () => this.#over);
     this.#betweenBytesMs = spec.betweenBytesMs;
     this.#send(agent);
   }
@@ -124,23 +121,12 @@ class Transfer {
     this.#req.write(bytes, (err) => {
       // A write to a connection that closed after a complete answer fails here only (no 'error').
       if (err) return this.#fail(networkErrorCode(err));
-      if (this.#unacked === 0) this.#outbox.beforeSend(this.#ackNow);
-      this.#unacked += bytes.byteLength;
-      this.#written.push(chunk.buffer); // on the socket: the worker may reuse it
+      this.#acks.add(bytes.byteLength, chunk.buffer); // on the socket: the worker may reuse it
     });
   }
 
-  #ack() {
-    const buffers = this.#written;
-    this.#written = [];
-    // Once the body is complete the guest no longer waits for acks (it waits
-    // for the response): they only return buffers, and need not wake it.
-    if (!this.#over) this.#post({ id: this.#id, type: MESSAGE.ACK, n: this.#unacked, buffers }, buffers, this.#bodyEnded);
-    this.#unacked = 0;
-  }
-
   end() {
-    this.#bodyEnded = true;
+    this.#acks.bodyEnded();
     if (!this.#over) this.#req.end();
   }
 
@@ -174,14 +160,14 @@ class Transfer {
     this.#disarm('connect');
     this.#disarm('firstByte');
     // Status and headers exactly as received (rawHeaders keeps names, order and repeats).
-    this.#post({ id: this.#id, type: MESSAGE.RESPONSE, status: res.statusCode, headers: res.rawHeaders });
+    this.#outbox.post({ id: this.#id, type: MESSAGE.RESPONSE, status: res.statusCode, headers: res.rawHeaders });
     this.#armBetweenBytes();
     res.on('data', (chunk) => this.#data(chunk));
     res.on('end', () => {
       this.#responseOpen = false;
       this.#disarm('betweenBytes');
       this.#feed.flush();
-      if (!this.#over) this.#post({ id: this.#id, type: MESSAGE.END });
+      if (!this.#over) this.#outbox.post({ id: this.#id, type: MESSAGE.END });
       this.#outbox.flush(); // nothing more will come for it: the guest need not wait for the turn to end
       this.#settleIfDone();
     });
@@ -217,13 +203,13 @@ class Transfer {
       // gets delivered and ended. Only a request body still going fails.
       if (this.#requestOpen) {
         this.#requestOpen = false;
-        this.#post({ id: this.#id, type: MESSAGE.FAIL, code, part: PART.REQUEST });
+        this.#outbox.post({ id: this.#id, type: MESSAGE.FAIL, code, part: PART.REQUEST });
       }
       this.#settleIfDone();
       return;
     }
     this.#feed.flush(); // what arrived is delivered before the failure
-    this.#post({ id: this.#id, type: MESSAGE.FAIL, code });
+    this.#outbox.post({ id: this.#id, type: MESSAGE.FAIL, code });
     this.#outbox.flush();
     this.abort();
   }
