@@ -290,6 +290,31 @@ describe('process lifetime', () => {
   });
 });
 
+describe('on Bun, with a proxy in the environment', () => {
+  // Bun's fetch would follow HTTP_PROXY, node:http does not: with one set, no
+  // request goes by fetch (its user-agent would say Bun/…), and none through the proxy.
+  it('sends every request by node:http, to the gateway itself', { skip: typeof globalThis.Bun === 'undefined' && 'Bun only' }, async () => {
+    const gw = await startGateway(() => ({ body: 'kept\n' }));
+    const ws = await sandbox('proxied');
+    const script = `
+      import { SnapshotClient } from '@lobu/transcript-snapshot';
+      const c = await SnapshotClient.open({ preopens: { '/w': ${JSON.stringify(ws)} } });
+      const kinds = [];
+      for (let i = 0; i < 3; i += 1) kinds.push((await c.hydrate({ url: ${JSON.stringify(gw.url)}, token: 't-0123456789' }, '/w/s.jsonl')).kind);
+      console.log(JSON.stringify(kinds));`;
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 10_000,
+        env: { ...process.env, HTTP_PROXY: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9' },
+      });
+      assert.deepEqual(JSON.parse(stdout), ['hydrated', 'hydrated', 'hydrated']);
+      assert.deepEqual(gw.requests.map((r) => r.headers['user-agent']?.startsWith('Bun/') ?? false), [false, false, false]);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('README example', () => {
   it('examples/embed.mjs hydrates and writes against a gateway', async () => {
     const snapshot = '{"type":"session","id":"s1"}\n';
