@@ -46,10 +46,8 @@ function answer(future) {
   return got.val.tag === 'ok' ? { status: got.val.val.status(), response: got.val.val } : { error: got.val.val };
 }
 
-/** Reads a body to its end: `{ received, end }`, `end` being the closing stream-error. */
-function readAll(response) {
-  const body = response.consume();
-  const stream = body.stream();
+/** Reads a stream to its end: `{ received, end }`, `end` being the closing stream-error. */
+function readRest(stream) {
   let received = 0;
   for (;;) {
     try {
@@ -57,11 +55,18 @@ function readAll(response) {
       if (chunk.byteLength === 0) stream.subscribe().block();
       received += chunk.byteLength;
     } catch (e) {
-      const end = streamError(e);
-      drop(stream, body);
-      return { received, end };
+      return { received, end: streamError(e) };
     }
   }
+}
+
+/** Reads a response's body to its end (see readRest). */
+function readAll(response) {
+  const body = response.consume();
+  const stream = body.stream();
+  const read = readRest(stream);
+  drop(stream, body);
+  return read;
 }
 
 const scenarios = {
@@ -203,8 +208,8 @@ const scenarios = {
       first = stream.read(1n << 20n);
     }
     const afterMs = Number(clock.now() - t0) / 1e6;
-    const rest = readAll({ consume: () => ({ stream: () => stream }) });
-    drop(response, future);
+    const rest = readRest(stream);
+    drop(stream, body, response, future);
     return { first: first.byteLength, afterMs, total: first.byteLength + rest.received };
   },
   'clock'() {
