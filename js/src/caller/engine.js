@@ -80,6 +80,7 @@ export class CallerThread extends EventEmitter {
     } finally {
       if (this.#sandbox.perCallPreopens) this.#files.set({});
       this.#channel.abortAll();
+      this.#files.endCall();
     }
     if (!this.#closed) this.emit('message', answer);
   }

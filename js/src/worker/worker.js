@@ -55,6 +55,7 @@ async function handle({ id, op, args, preopens: callPreopens }) {
     if (perCallPreopens) files.set({});
     // A finished call has dropped every exchange; a trapped one may not have.
     channel.abortAll();
+    files.endCall();
   }
 }
 
