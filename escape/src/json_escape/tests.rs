@@ -85,6 +85,18 @@ proptest! {
         prop_assert_eq!(escape_chunks(&chunks).unwrap(), serde_inner(&s));
     }
 
+    /// The counter measures what the escape produces, for text long enough
+    /// to take whole blocks with escapes anywhere in them, split anywhere.
+    #[test]
+    fn counter_equals_serde_for_long_text(s in "[\"\\\\\n\t\u{1}\u{1f}a \u{e9}\u{2713}]{0,12}(a{0,40}[\"\n\u{1}é]){0,12}", cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+        let mut e = JsonEscaper::new();
+        let mut c = Counter::default();
+        for chunk in cut(s.as_bytes(), cuts) {
+            e.push(chunk, &mut c).unwrap();
+        }
+        prop_assert_eq!(c.0, serde_inner(&s).len() as u64);
+    }
+
     /// Dense escapes: every position in an 8-byte word, runs of them,
     /// controls with short and long forms, and characters around them.
     #[test]
