@@ -378,9 +378,9 @@ export function filesystemImports(preopens, { writeBack = null } = {}) {
 
 /**
  * The same imports, plus `set(preopens)`, which replaces what getDirectories
- * answers from then on, and `endCall()`, to be called when a call of the
- * component is over: it closes, on libuv's pool, the files the call's renames
- * replaced (see renameAt). The component asks for the preopens at the start
+ * answers from then on, and `endCall(later?)`, to be called when a call of
+ * the component is over: it closes, on libuv's pool, the files the call's
+ * renames replaced (see renameAt), now or in the callback `later` is given. The component asks for the preopens at the start
  * of every call, so a worker that serves calls for different directories (the
  * drop-in functions' shared client) sandboxes each call to its own directory.
  */
@@ -392,8 +392,9 @@ export function filesystemView(preopens, { writeBack = null } = {}) {
   set(preopens);
   const replaced = [];
   const getDirectories = () => entries.map(([guest, host]) => [createPreopen(host, writeBack, replaced), guest]);
-  const endCall = () => {
-    for (const fd of replaced.splice(0)) fs.close(fd, () => {});
+  const endCall = (later = (close) => close()) => {
+    const fds = replaced.splice(0);
+    if (fds.length > 0) later(() => { for (const fd of fds) fs.close(fd, () => {}); });
   };
   return { set, endCall, imports: filesystemTypes(getDirectories) };
 }
