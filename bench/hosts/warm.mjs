@@ -139,6 +139,22 @@ function casesFor(size) {
   return all;
 }
 
+/** The same sequence of orders in every run: a seeded PRNG (mulberry32). */
+let seed = 0x2545f491;
+function random() {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+}
+/** Fisher–Yates, in place. */
+function shuffle(a) {
+  for (let i = a.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+}
+
 const median = (xs) => quantile(xs, 0.5);
 function quantile(xs, q) {
   const s = [...xs].sort((a, b) => a - b);
@@ -171,9 +187,14 @@ for (const size of SIZES) {
   const { warm, n } = counts(size);
   const times = list.map(() => []);
   const syncs = [];
+  const order = list.map((_, j) => j);
   for (let i = 0; i < warm + n; i += 1) {
-    for (let k = 0; k < list.length; k += 1) {
-      const j = (i + k) % list.length; // rotate the order: no case always follows the same one
+    // A new order every round: each case follows every other about equally
+    // often. (Rotating one order left each case behind the same one almost
+    // always, and what a case leaves behind, its garbage, the disk's work,
+    // was paid by the case after it.)
+    shuffle(order);
+    for (const j of order) {
       syncMs = 0;
       const t = ms();
       await list[j][2]();
