@@ -16,7 +16,7 @@ const section = `${HEADING}
 
 Produced by \`bench/warm.sh --results\` (see [README](README.md#warm-calls-on-node-and-bun)),
 written ${new Date().toISOString().slice(0, 16)} UTC on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}).
-Each run's heading gives its start and the load average at each size. One process per runtime: warm clients, interleaved call by call (after 20 warm-up calls; 5 at
+Each run's heading gives its start and the load average at each size. One process per runtime: warm clients, interleaved call by call in a new (seeded) order every round (after 20 warm-up rounds; 5 at
 4 MiB) against one stand-in gateway in a separate process. *median* and *p90* are of the timed
 calls; *÷ reference* and *÷ floor* compare medians of the same run; *of which fsyncs* is the
 floor's own time in its two fsyncs; *max loop stall* is the worst lateness of a 1 ms timer on
