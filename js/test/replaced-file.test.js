@@ -5,6 +5,7 @@
 // descriptor outlives the call, whichever thread runs the component.
 // Linux only (descriptors are counted in /proc/self/fd).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -53,14 +54,18 @@ describe('a renamed-over file', { skip: !linux && 'needs /proc/self/fd' }, () =>
     assert.equal(await untilReleased(target), 0, 'and closed once it ends');
   });
 
-  it('holds nothing when nothing is replaced', () => {
+  it('holds nothing when nothing, or no regular file, is replaced', () => {
     const ws = path.join(root, 'fresh');
     mkdirSync(ws);
     writeFileSync(path.join(ws, 'staged'), 'new\n');
+    writeFileSync(path.join(ws, 'staged2'), 'new\n');
+    execFileSync('mkfifo', [path.join(ws, 'fifo')]); // opening one could block, or be seen by a reader
     const view = filesystemView({ '/workspace': ws });
     const [[dir]] = view.imports['wasi:filesystem/preopens'].getDirectories();
     const before = readdirSync('/proc/self/fd').length;
     dir.renameAt('staged', dir, 'session.jsonl');
+    dir.renameAt('staged2', dir, 'fifo');
+    assert.equal(readFileSync(path.join(ws, 'fifo'), 'utf8'), 'new\n');
     assert.equal(readdirSync('/proc/self/fd').length, before);
     view.endCall();
   });

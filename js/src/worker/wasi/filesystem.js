@@ -321,11 +321,17 @@ export class Descriptor {
     // filesystemView's endCall): its last link then goes without its last
     // reference, so the kernel frees its blocks at that later close, on
     // libuv's pool, not inside the rename, and the journal commit the
-    // component's directory sync waits for does not carry them. A hydrate
-    // replacing 633 KB took 0.1-0.2 ms less (bench/README.md).
-    try {
-      newDescriptor.#root.replaced?.push(quietly(() => fs.openSync(to.host, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)));
-    } catch { /* nothing there yet (or a link, not followed): nothing to hold */ }
+    // component's directory sync waits for does not carry them. A warm 633
+    // KB hydrate took ~0.3 ms less (bench/README.md). Only a regular file is
+    // opened: opening a device or a FIFO can have effects of its own.
+    const { replaced } = newDescriptor.#root;
+    if (replaced) {
+      try {
+        if (fs.lstatSync(to.host, { throwIfNoEntry: false })?.isFile()) {
+          replaced.push(quietly(() => fs.openSync(to.host, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)));
+        }
+      } catch { /* gone meanwhile, or not readable: nothing to hold */ }
+    }
     return this.#waiting('rename', fs.renameSync, from.host, to.host);
   }
 
@@ -380,9 +386,10 @@ export function filesystemImports(preopens, { writeBack = null } = {}) {
  * The same imports, plus `set(preopens)`, which replaces what getDirectories
  * answers from then on, and `endCall(later?)`, to be called when a call of
  * the component is over: it closes, on libuv's pool, the files the call's
- * renames replaced (see renameAt), now or in the callback `later` is given. The component asks for the preopens at the start
- * of every call, so a worker that serves calls for different directories (the
- * drop-in functions' shared client) sandboxes each call to its own directory.
+ * renames replaced (see renameAt), at once or in the callback it hands to
+ * `later`. The component asks for the preopens at the start of every call,
+ * so a worker that serves calls for different directories (the drop-in
+ * functions' shared client) sandboxes each call to its own directory.
  */
 export function filesystemView(preopens, { writeBack = null } = {}) {
   let entries;
