@@ -104,9 +104,6 @@ fn stream(file: &Descriptor, seen: &Pass, body: &mut BodyWriter) -> Result<Pass,
     let mut fingerprint = Fingerprint::new();
     'file: loop {
         let (chunk, eof) = fs::read_chunk(file, bytes)?;
-        if chunk.is_empty() {
-            break;
-        }
         bytes += chunk.len() as u64;
         if bytes > seen.bytes {
             break;
